@@ -1,0 +1,98 @@
+"""`semdigest ingest`, `related`, `search`: the library from the shell."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import DigestError
+from ..library import Library, default_path
+from ..readers import expand, read
+from ..results import Hits
+from ._common import add_command, iso_date, note
+
+
+def add_library_option(parser) -> None:
+    parser.add_argument("--library", metavar="PATH",
+                        help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
+    parser.add_argument("--model", help="model name from models.yaml (default: its default)")
+
+
+def _filters(parser) -> None:
+    parser.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    parser.add_argument("--since", type=iso_date, help="only papers first seen on or after DATE")
+    parser.add_argument("--until", type=iso_date, help="only papers first seen on or before DATE")
+    parser.add_argument("--category", action="append", help="only papers in this category (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def register(commands) -> None:
+    ingest = add_command(commands, "ingest", "Read digests into the library and embed what is new.",
+                         "semdigest ingest ../shared/digests/daily/ --library my.sqlite", run_ingest)
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
+    ingest.add_argument("--date", type=iso_date, help="digest date when the file name has none")
+    add_library_option(ingest)
+
+    related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",
+                          "semdigest related 2602.04994 -k 5 --category cs.CV", run_related)
+    related.add_argument("arxiv_id", nargs="?", help="an arXiv id in the library")
+    related.add_argument("--day", type=iso_date, help="for every paper of this day: its nearest earlier papers")
+    add_library_option(related)
+    _filters(related)
+
+    search = add_command(commands, "search", "Papers nearest to a free-text description.",
+                         'semdigest search "tactile sensing for robot grasping" -k 5', run_search)
+    search.add_argument("text", help="what you are looking for, in words")
+    add_library_option(search)
+    _filters(search)
+
+
+def open_library(args, create: bool = False) -> Library:
+    return Library.open(args.library, create=create)
+
+
+def run_ingest(args) -> int:
+    failures = 0
+    with open_library(args, create=True) as library:
+        for path in expand(args.paths):
+            try:
+                digest = read(path, date=args.date)
+            except DigestError as error:
+                note(f"semdigest: error: {error}")
+                failures += 1
+                continue
+            print(library.ingest(digest, args.model))
+        note(f"library: {library}")
+    if failures:
+        note(f"semdigest: {failures} file(s) could not be read and were not ingested; the others were")
+    return 1 if failures else 0
+
+
+def run_related(args) -> int:
+    with open_library(args) as library:
+        if args.day:
+            results = library.seen_before(args.day, k=args.k, model=args.model)
+            if not results:
+                note(f"no papers of {args.day} with earlier papers in the library")
+            for arxiv_id, hits in results.items():
+                _show(hits, args.json)
+            return 0
+        if not args.arxiv_id:
+            note("semdigest: error: give an arXiv id, or --day DATE; see `semdigest related --help`")
+            return 2
+        _show(library.related(args.arxiv_id, k=args.k, since=args.since, until=args.until,
+                              categories=args.category, model=args.model), args.json)
+    return 0
+
+
+def run_search(args) -> int:
+    with open_library(args) as library:
+        _show(library.search(args.text, k=args.k, since=args.since, until=args.until,
+                             categories=args.category, model=args.model), args.json)
+    return 0
+
+
+def _show(hits: Hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"query": hits.query, "hits": [h.as_dict() for h in hits]}, ensure_ascii=False))
+    else:
+        print(repr(hits))

@@ -1,0 +1,67 @@
+"""`semdigest parse`: read digests and report what they hold, or export their records."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from ..errors import DigestError
+from ..readers import expand, read
+from ..records import Digest
+from ._common import add_command, iso_date, note
+
+_CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "categories", "date",
+                "tldr", "motivation", "method", "result", "conclusion", "abstract", "code_url",
+                "flagged", "source", "line")
+
+
+def register(commands) -> None:
+    parser = add_command(
+        commands, "parse", "Read digest files and summarise them (or export their papers).",
+        "semdigest parse ../shared/digests/daily/ --csv > papers.csv", run,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
+    parser.add_argument("--date", type=iso_date, help="digest date when the file name has none")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the papers as JSON lines")
+    output.add_argument("--csv", action="store_true", help="print the papers as CSV")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every warning")
+
+
+def summary_line(digest: Digest) -> str:
+    return (
+        f"{digest.source}: {digest.format}, date {digest.date or 'unknown'}, "
+        f"{len(digest)} papers in {len(digest.categories())} categories, "
+        f"{digest.duplicates} duplicates, {len(digest.skipped)} skipped, "
+        f"{digest.fallbacks} with fallback summaries, {len(digest.warnings)} warnings"
+    )
+
+
+def run(args) -> int:
+    failures = 0
+    writer = csv.DictWriter(sys.stdout, _CSV_COLUMNS, extrasaction="ignore") if args.csv else None
+    if writer:
+        writer.writeheader()
+    for path in expand(args.paths):
+        try:
+            digest = read(path, date=args.date)
+        except DigestError as error:
+            note(f"semdigest: error: {error}")
+            failures += 1
+            continue
+        note(summary_line(digest))
+        for warning in digest.warnings if args.verbose else digest.warnings[:3]:
+            note(f"  warning: {warning}")
+        if len(digest.warnings) > 3 and not args.verbose:
+            note(f"  … {len(digest.warnings) - 3} more warnings (--verbose shows them)")
+        for paper in digest.papers:
+            row = paper.as_dict()
+            if args.json:
+                print(json.dumps(row, ensure_ascii=False))
+            elif writer:
+                row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
+                writer.writerow(row)
+    if failures:
+        note(f"semdigest: {failures} file(s) could not be read; fix or remove them and run again")
+    return 1 if failures else 0

@@ -1,0 +1,34 @@
+"""The one place that decides the device (cuda, then mps, then cpu) and its precision."""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import SemdigestError
+
+_DEVICES = ("cuda", "mps", "cpu")
+
+
+def pick_device(requested: str | None = None) -> str:
+    """``requested`` if it is usable, else the best available device."""
+    if requested and requested != "auto":
+        kind = requested.split(":")[0]
+        if kind not in _DEVICES:
+            raise SemdigestError(f"unknown device {requested!r}; use one of auto, {', '.join(_DEVICES)}")
+        if not _available(kind):
+            raise SemdigestError(f"device {requested!r} is not available here; try --device cpu")
+        return requested
+    return next(kind for kind in _DEVICES if _available(kind))
+
+
+def precision_for(device: str) -> str:
+    """fp16 where the device does it fast and safely (CUDA); fp32 elsewhere."""
+    return "fp16" if device.startswith("cuda") else "fp32"
+
+
+def _available(kind: str) -> bool:
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    return True

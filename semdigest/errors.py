@@ -1,0 +1,24 @@
+"""Errors that carry what a user needs to act: the file, the line, the reason, what to do."""
+
+from __future__ import annotations
+
+
+class SemdigestError(Exception):
+    """Base of every error semdigest raises on purpose; the CLI prints these without a traceback."""
+
+
+class DigestError(SemdigestError):
+    """A file that cannot be read as a digest."""
+
+    def __init__(self, source: str, reason: str, line: int | None = None):
+        self.source, self.reason, self.line = source, reason, line
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {reason}")
+
+
+class LibraryError(SemdigestError):
+    """A library file that is missing, foreign or damaged, or a request it cannot answer."""
+
+
+class ModelError(SemdigestError):
+    """A model that is unknown or whose weights cannot be found locally."""

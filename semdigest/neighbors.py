@@ -1,0 +1,79 @@
+"""Nearest neighbours by cosine over a contiguous float32 matrix, and why two papers are related.
+
+Everything here takes arrays and texts; nothing opens a file or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+_QUERY_CHUNK = 256  # bounds the score block at 256 x n floats (1M vectors: 1 GB)
+
+
+def top_k(matrix: np.ndarray, queries: np.ndarray, k: int,
+          allowed: np.ndarray | None = None, exclude: Sequence[int | None] | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The k best rows of ``matrix`` for each query row, best first.
+
+    ``matrix`` and ``queries`` are unit vectors, so the dot product is the cosine. ``allowed``
+    is a boolean mask of rows that may be returned; ``exclude[i]`` is a row never returned for
+    query i (the query paper itself). Returns (indices, scores), each (n_queries, k'), with
+    k' = min(k, rows allowed); ties are broken by row order so results are deterministic.
+    """
+    queries = np.atleast_2d(queries)
+    n = matrix.shape[0]
+    candidates = n if allowed is None else int(allowed.sum())
+    k = max(0, min(k, candidates - (1 if exclude is not None else 0)))
+    indices = np.zeros((len(queries), k), dtype=np.int64)
+    scores = np.zeros((len(queries), k), dtype=np.float32)
+    if k == 0:
+        return indices, scores
+    for start in range(0, len(queries), _QUERY_CHUNK):
+        block = queries[start:start + _QUERY_CHUNK] @ matrix.T
+        if allowed is not None:
+            block[:, ~allowed] = -np.inf
+        if exclude is not None:
+            for row, skip in enumerate(exclude[start:start + _QUERY_CHUNK]):
+                if skip is not None:
+                    block[row, skip] = -np.inf
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        part_scores = np.take_along_axis(block, part, axis=1)
+        order = np.lexsort((part, -part_scores), axis=1)
+        indices[start:start + len(block)] = np.take_along_axis(part, order, axis=1)
+        scores[start:start + len(block)] = np.take_along_axis(part_scores, order, axis=1)
+    return indices, scores
+
+
+class TermExplainer:
+    """Key terms two texts share, weighted by TF-IDF over a corpus (arxiv-sanity's weighting)."""
+
+    def __init__(self, corpus: Sequence[str]):
+        self.vectorizer = TfidfVectorizer(
+            stop_words="english", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]{2,}\b", max_df=0.1,
+        )
+        self.vectorizer.fit(corpus)
+        self.terms = self.vectorizer.get_feature_names_out()
+
+    def shared(self, text: str, others: Sequence[str], n: int = 5) -> list[list[str]]:
+        """For each of ``others``, up to n terms it shares with ``text``, strongest first."""
+        if not others:
+            return []
+        weights = self.vectorizer.transform([text, *others])
+        query = weights[0]
+        result = []
+        for row in range(1, weights.shape[0]):
+            product = query.multiply(weights[row]).tocoo()
+            best = sorted(zip(product.data, product.col), key=lambda t: (-t[0], t[1]))
+            picked: list[str] = []
+            for _, col in best:
+                term = self.terms[col]
+                if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
+                    picked.append(term)
+                if len(picked) == n:
+                    break
+            result.append(picked)
+        return result

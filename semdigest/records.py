@@ -1,0 +1,97 @@
+"""The one data model: a Paper, and a Digest (the papers of one file plus what reading it found)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper as a digest describes it.
+
+    ``arxiv_id`` never carries a version; ``version`` keeps it apart when the source had one.
+    Summary fields are ``None`` when absent, empty, or a generator fallback (then ``flagged``).
+    """
+
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    tldr: str | None = None
+    motivation: str | None = None
+    method: str | None = None
+    result: str | None = None
+    conclusion: str | None = None
+    code_url: str | None = None
+    version: int | None = None
+    date: dt.date | None = None
+    source: str | None = None
+    line: int | None = None
+    flagged: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    def summary(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in SUMMARY_FIELDS}
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready values: lists for tuples, ISO text for the date."""
+        row = asdict(self)
+        row["authors"], row["categories"] = list(self.authors), list(self.categories)
+        row["date"] = self.date.isoformat() if self.date else None
+        return row
+
+    def __repr__(self) -> str:
+        return f"Paper({self.arxiv_id!r}, {self.title[:60]!r}, {self.primary_category or '?'})"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry that could not be read, and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The papers of one file, plus everything reading it found worth reporting."""
+
+    source: str
+    date: dt.date | None
+    format: str
+    papers: tuple[Paper, ...]
+    duplicates: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def fallbacks(self) -> int:
+        """Papers with at least one generator-fallback or refused summary field."""
+        return sum(p.flagged for p in self.papers)
+
+    def categories(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for paper in self.papers:
+            key = paper.primary_category or "?"
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def __iter__(self):
+        return iter(self.papers)
+
+    def __repr__(self) -> str:
+        return (
+            f"Digest({self.source!r}, date={self.date}, format={self.format!r}, "
+            f"papers={len(self.papers)}, duplicates={self.duplicates}, skipped={len(self.skipped)})"
+        )
