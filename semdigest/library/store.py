@@ -69,9 +69,9 @@ class SQLiteStore:
         self.conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            self._check_or_create()  # before anything that writes: a foreign file stays untouched
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._check_or_create()
         except sqlite3.DatabaseError as error:
             self.conn.close()
             raise LibraryError(f"{self.path} is not a usable semdigest library: {error}") from None

@@ -1,0 +1,35 @@
+"""Helpers for tests: running the real CLI in a subprocess, and slices of real digests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "semdigest", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )
+
+
+def digest_slice(source: Path, target: Path, entries: int) -> Path:
+    """The first ``entries`` papers of a real markdown digest, byte for byte."""
+    lines = source.read_text(encoding="utf-8").split("\n")
+    headers = [i for i, line in enumerate(lines) if line.startswith("### ")]
+    end = headers[entries] if entries < len(headers) else len(lines)
+    target.write_text("\n".join(lines[:end]) + "\n", encoding="utf-8")
+    return target
+
+
+def same_category_precision(ids, matrix: np.ndarray, categories: dict[str, str], k: int) -> float:
+    """Share of each paper's k nearest neighbours (itself excluded) with its primary category."""
+    scores = matrix @ matrix.T
+    np.fill_diagonal(scores, -np.inf)
+    nearest = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    labels = np.array([categories[i] for i in ids])
+    return float((labels[nearest] == labels[:, None]).mean())
