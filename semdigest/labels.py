@@ -59,8 +59,13 @@ def _distinct(vocabulary, weights: np.ndarray, n_terms: int) -> list[str]:
         if weights[index] <= 0 or len(picked) == n_terms:
             break
         term = vocabulary[index]
-        words = set(term.split())
-        if any(words <= set(p.split()) or set(p.split()) <= words for p in picked):
+        words = _stems(term)
+        if any(words <= _stems(p) or _stems(p) <= words for p in picked):
             continue
         picked.append(term)
     return picked
+
+
+def _stems(term: str) -> set[str]:
+    """Crude singular forms, enough to keep "agent" and "agents" from both labelling a topic."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in term.split()}

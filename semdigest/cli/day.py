@@ -1,0 +1,97 @@
+"""`semdigest day`, `topics`, `map`: topics and topic maps of a day or a date range."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..readers import read
+from ..report import day_report, topic_map
+from ..topics import TopicModel
+from ._common import add_command, iso_date, note
+from .library_cmds import add_library_option, open_library
+
+
+def _topic_options(parser) -> None:
+    parser.add_argument("--n-topics", type=int, help="merge topics down to this many")
+    parser.add_argument("--min-topic-size", type=int, help="smallest topic HDBSCAN may form")
+    parser.add_argument("--method", choices=["hdbscan", "kmeans", "agglomerative"], default="hdbscan")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+
+
+def _range_options(parser) -> None:
+    parser.add_argument("--date", type=iso_date, help="papers of this day's digest")
+    parser.add_argument("--since", type=iso_date, help="papers first seen on or after DATE")
+    parser.add_argument("--until", type=iso_date, help="papers first seen on or before DATE")
+
+
+def _topic_model(args) -> TopicModel:
+    return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
+                      random_state=args.seed)
+
+
+def register(commands) -> None:
+    day = add_command(commands, "day", "The day report: ingest a digest, find its topics, draw its maps.",
+                      "semdigest day ../shared/digests/daily/2026-06-09.md --out report/", run_day)
+    day.add_argument("digest", help="one digest file")
+    day.add_argument("--out", required=True, metavar="DIR", help="folder for index.html, report.md, papers.csv, maps")
+    day.add_argument("--date", type=iso_date, help="digest date when the file name has none")
+    day.add_argument("-k", type=int, default=3, help="earlier related papers per paper (default 3)")
+    add_library_option(day)
+    _topic_options(day)
+
+    topics = add_command(commands, "topics", "Topics of a day or a date range of the library.",
+                         "semdigest topics --since 2026-06-01 --until 2026-06-07 --n-topics 15", run_topics)
+    _range_options(topics)
+    add_library_option(topics)
+    _topic_options(topics)
+    topics.add_argument("--json", action="store_true", help="print JSON")
+
+    draw = add_command(commands, "map", "Draw the topic map (PNG and interactive HTML) of a day or a date range.",
+                       "semdigest map --date 2026-06-09 --out maps/", run_map)
+    _range_options(draw)
+    draw.add_argument("--out", required=True, metavar="DIR", help="folder for map.png and map.html")
+    add_library_option(draw)
+    _topic_options(draw)
+
+
+def run_day(args) -> int:
+    digest = read(args.digest, date=args.date)
+    for warning in digest.warnings[:3]:
+        note(f"warning: {warning}")
+    with open_library(args, create=True) as library:
+        report = day_report(library, digest, args.out, model=args.model,
+                            topic_model=_topic_model(args), k_related=args.k)
+    note(str(report.ingest))
+    print(repr(report.map))
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    note(f"wrote {Path(args.out) / 'index.html'} (and report.md, papers.csv, map.png, map.html); {times}")
+    return 0
+
+
+def _map(args, library):
+    return topic_map(library, date=args.date, since=args.since, until=args.until, model=args.model,
+                     topic_model=_topic_model(args))
+
+
+def run_topics(args) -> int:
+    with open_library(args) as library:
+        result = _map(args, library)
+    if args.json:
+        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "terms": list(t.terms),
+                           "papers": list(t.paper_ids), "representative": list(t.representative_ids)}
+                          for t in result.topics], ensure_ascii=False))
+    else:
+        print(repr(result))
+    return 0
+
+
+def run_map(args) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open_library(args) as library:
+        result = _map(args, library)
+    result.save_png(out / "map.png")
+    result.save_html(out / "map.html")
+    note(f"wrote {out / 'map.png'} and {out / 'map.html'} ({result.heading()})")
+    return 0
