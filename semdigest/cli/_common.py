@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Iterator
+
+from ..errors import DigestError
+from ..readers import expand, read
+from ..records import Digest
 
 
 def add_command(commands, name: str, summary: str, example: str, run) -> argparse.ArgumentParser:
@@ -29,3 +34,19 @@ def iso_date(text: str) -> dt.date:
 def note(message: str) -> None:
     """A human-readable line on stderr, so stdout stays clean for --json / --csv."""
     print(message, file=sys.stderr)
+
+
+class DigestFiles:
+    """The digests named on a command line; a file that cannot be read is reported and counted,
+    and the others go on."""
+
+    def __init__(self, paths, date: dt.date | None):
+        self.paths, self.date, self.failures = paths, date, 0
+
+    def __iter__(self) -> Iterator[Digest]:
+        for path in expand(self.paths):
+            try:
+                yield read(path, date=self.date)
+            except DigestError as error:
+                note(f"semdigest: error: {error}")
+                self.failures += 1

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..errors import DigestError
 from ..library import Library, default_path
-from ..readers import expand, read
 from ..results import Hits
-from ._common import add_command, iso_date, note
+from ._common import DigestFiles, add_command, iso_date, note
 
 
 def add_library_option(parser) -> None:
@@ -51,20 +49,14 @@ def open_library(args, create: bool = False) -> Library:
 
 
 def run_ingest(args) -> int:
-    failures = 0
+    digests = DigestFiles(args.paths, args.date)
     with open_library(args, create=True) as library:
-        for path in expand(args.paths):
-            try:
-                digest = read(path, date=args.date)
-            except DigestError as error:
-                note(f"semdigest: error: {error}")
-                failures += 1
-                continue
+        for digest in digests:
             print(library.ingest(digest, args.model))
         note(f"library: {library}")
-    if failures:
-        note(f"semdigest: {failures} file(s) could not be read and were not ingested; the others were")
-    return 1 if failures else 0
+    if digests.failures:
+        note(f"semdigest: {digests.failures} file(s) could not be read and were not ingested; the others were")
+    return 1 if digests.failures else 0
 
 
 def run_related(args) -> int:

@@ -6,10 +6,8 @@ import csv
 import json
 import sys
 
-from ..errors import DigestError
-from ..readers import expand, read
 from ..records import Digest
-from ._common import add_command, iso_date, note
+from ._common import DigestFiles, add_command, iso_date, note
 
 _CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "categories", "date",
                 "tldr", "motivation", "method", "result", "conclusion", "abstract", "code_url",
@@ -39,17 +37,11 @@ def summary_line(digest: Digest) -> str:
 
 
 def run(args) -> int:
-    failures = 0
+    digests = DigestFiles(args.paths, args.date)
     writer = csv.DictWriter(sys.stdout, _CSV_COLUMNS, extrasaction="ignore") if args.csv else None
     if writer:
         writer.writeheader()
-    for path in expand(args.paths):
-        try:
-            digest = read(path, date=args.date)
-        except DigestError as error:
-            note(f"semdigest: error: {error}")
-            failures += 1
-            continue
+    for digest in digests:
         note(summary_line(digest))
         for warning in digest.warnings if args.verbose else digest.warnings[:3]:
             note(f"  warning: {warning}")
@@ -62,6 +54,6 @@ def run(args) -> int:
             elif writer:
                 row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
                 writer.writerow(row)
-    if failures:
-        note(f"semdigest: {failures} file(s) could not be read; fix or remove them and run again")
-    return 1 if failures else 0
+    if digests.failures:
+        note(f"semdigest: {digests.failures} file(s) could not be read; fix or remove them and run again")
+    return 1 if digests.failures else 0
