@@ -1,11 +1,17 @@
 """semdigest: daily arXiv digests -> a semantic library of related papers, topics and maps."""
 
-from .embedding import Embedder
-from .library import Library
-from .readers import read
-from .records import Digest, Paper
-from .report import day_report, topic_map
-from .topics import TopicModel
+from importlib import import_module
 
-__all__ = ["Digest", "Embedder", "Library", "Paper", "TopicModel", "day_report", "read", "topic_map"]
+# Imported on first use: reading a digest should not pay for torch, pandas and scikit-learn.
+_PUBLIC = {
+    "Digest": "records", "Paper": "records", "read": "readers", "Embedder": "embedding",
+    "Library": "library", "TopicModel": "topics", "day_report": "report", "topic_map": "report",
+}
+__all__ = sorted(_PUBLIC)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'semdigest' has no attribute {name!r}")
+    return getattr(import_module(f".{_PUBLIC[name]}", __name__), name)

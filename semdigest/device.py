@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 from .errors import SemdigestError
 
 _DEVICES = ("cuda", "mps", "cpu")
@@ -27,6 +25,8 @@ def precision_for(device: str) -> str:
 
 
 def _available(kind: str) -> bool:
+    import torch  # here, not at import: commands that never embed should not load torch
+
     if kind == "cuda":
         return torch.cuda.is_available()
     if kind == "mps":

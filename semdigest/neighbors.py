@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 _QUERY_CHUNK = 256  # bounds the score block at 256 x n floats (1M vectors: 1 GB)
 
@@ -51,6 +50,8 @@ class TermExplainer:
     """Key terms two texts share, weighted by TF-IDF over a corpus (arxiv-sanity's weighting)."""
 
     def __init__(self, corpus: Sequence[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.vectorizer = TfidfVectorizer(
             stop_words="english", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]{2,}\b", max_df=0.1,

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import LibraryError
 from .library import IngestResult, Library
 from .records import Digest
 from .results import Hits
@@ -23,17 +24,11 @@ def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date |
     frame = library.papers(date=date, since=since, until=until, ids=ids)
     vector_ids, matrix = library.vectors(model, ids=frame["arxiv_id"])
     if len(vector_ids) == 0:
-        raise_empty(library, date, since, until)
+        what = f"on {date}" if date else f"between {since or 'the start'} and {until or 'today'}"
+        raise LibraryError(f"no embedded papers {what} in {library.path}; ingest that day's digest first")
     frame = frame.set_index("arxiv_id").loc[vector_ids]
     title = title or _title(date, since, until)
     return TopicMap.build(vector_ids, matrix, frame, title, topic_model)
-
-
-def raise_empty(library, date, since, until):
-    from .errors import LibraryError
-
-    what = f"on {date}" if date else f"between {since or 'the start'} and {until or 'today'}"
-    raise LibraryError(f"no embedded papers {what} in {library.path}; ingest that day's digest first")
 
 
 def _title(date, since, until) -> str:

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 from ..readers import read
-from ..report import day_report, topic_map
-from ..topics import TopicModel
 from ._common import add_command, iso_date, note
 from .library_cmds import add_library_option, open_library
 
@@ -25,7 +23,9 @@ def _range_options(parser) -> None:
     parser.add_argument("--until", type=iso_date, help="papers first seen on or before DATE")
 
 
-def _topic_model(args) -> TopicModel:
+def _topic_model(args):
+    from ..topics import TopicModel
+
     return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
                       random_state=args.seed)
 
@@ -56,6 +56,8 @@ def register(commands) -> None:
 
 
 def run_day(args) -> int:
+    from ..report import day_report
+
     digest = read(args.digest, date=args.date)
     for warning in digest.warnings[:3]:
         note(f"warning: {warning}")
@@ -70,6 +72,8 @@ def run_day(args) -> int:
 
 
 def _map(args, library):
+    from ..report import topic_map
+
     return topic_map(library, date=args.date, since=args.since, until=args.until, model=args.model,
                      topic_model=_topic_model(args))
 
