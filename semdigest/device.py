@@ -1,4 +1,4 @@
-"""The one place that decides the device (cuda, then mps, then cpu) and its precision."""
+"""The one place that decides the device: cuda, then mps, then cpu (backends.py picks precision)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,6 @@ def pick_device(requested: str | None = None) -> str:
             raise SemdigestError(f"device {requested!r} is not available here; try --device cpu")
         return requested
     return next(kind for kind in _DEVICES if _available(kind))
-
-
-def precision_for(device: str) -> str:
-    """fp16 where the device does it fast and safely (CUDA); fp32 elsewhere."""
-    return "fp16" if device.startswith("cuda") else "fp32"
 
 
 def _available(kind: str) -> bool:

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .device import pick_device, precision_for
+from .backends import BACKENDS, REFERENCE, auto_backend, load
+from .device import pick_device
+from .errors import ModelError
 from .models import ModelSpec, get_model
 from .records import Paper
 
@@ -28,57 +30,64 @@ class Embedder:
         A spec, a name from models.yaml, or None for the default model.
     device : str or None
         "cuda", "mps", "cpu" or None / "auto" to let device.py choose.
+    backend : str or None
+        One of semdigest.backends.BACKENDS, or "auto" (the default, unless models.yaml names
+        one): the fastest backend that passes the quality gate on this machine.
     batch_size : int or None
-        Texts per forward pass; default 32 on a CPU, 256 on a GPU.
+        Texts per forward pass of a torch backend; default 32 on a CPU, 256 on a GPU.
     progress : bool or None
         Show a progress bar; None shows one when stderr is a terminal.
     """
 
     def __init__(self, model: ModelSpec | str | None = None, *, device: str | None = None,
-                 batch_size: int | None = None, progress: bool | None = None,
+                 backend: str | None = None, batch_size: int | None = None, progress: bool | None = None,
                  models_file: str | None = None):
         self.spec = model if isinstance(model, ModelSpec) else get_model(model, models_file)
         self.device = pick_device(device)
-        self.precision = precision_for(self.device)
+        self.requested_backend = backend or self.spec.backend
+        if self.requested_backend not in ("auto", *BACKENDS):
+            raise ModelError(f"unknown backend {self.requested_backend!r}; use auto or one of {', '.join(BACKENDS)}")
         self.batch_size = batch_size or (32 if self.device == "cpu" else 256)
         self.progress = sys.stderr.isatty() if progress is None else progress
-        self._model = None
-
-    @property
-    def key(self) -> str:
-        """What stored embeddings are keyed by, with the text hash: model and weights revision."""
-        return f"{self.spec.name}@{self.spec.revision}"
+        self._backend: tuple[str, bool] | None = None
+        self._encoder = None
 
     @property
     def backend(self) -> str:
-        """Recorded with every stored embedding: which runtime and precision made it."""
-        return f"torch-{self.precision}"
+        """The backend that embeds, recorded with every stored vector."""
+        return self._resolve()[0]
 
     @property
-    def model(self):
-        if self._model is None:
-            from sentence_transformers import SentenceTransformer
+    def key(self) -> str:
+        """What stored embeddings are keyed by, with the text hash: model and weights revision.
+        A backend that failed the quality gate gets its own key, so it re-embeds, never mixes."""
+        base = f"{self.spec.name}@{self.spec.revision}"
+        if self.requested_backend in ("auto", REFERENCE):  # auto only ever picks a passing backend
+            return base
+        backend, passed = self._resolve()
+        return base if passed else f"{base}+{backend}"
 
-            model = SentenceTransformer(str(self.spec.weights_path()), device=self.device,
-                                        local_files_only=True)
-            model.max_seq_length = self.spec.max_seq_length
-            if self.precision == "fp16":
-                model.half()
-            self._model = model
-        return self._model
+    def _resolve(self) -> tuple[str, bool]:
+        if self._backend is None:
+            if self.requested_backend == REFERENCE:
+                self._backend = (REFERENCE, True)
+            else:
+                best, passed = auto_backend(self.spec, self.device)
+                backend = best if self.requested_backend == "auto" else self.requested_backend
+                self._backend = (backend, passed.get(backend, False))
+        return self._backend
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            self._encoder = load(self.spec, self.backend, self.device)
+        return self._encoder
 
     def encode(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray:
-        """Vectors for exact texts, shape (len(texts), dimension), unit length, float32.
-        sentence-transformers sorts the texts by length so each batch pads little."""
+        """Vectors for exact texts, shape (len(texts), dimension), unit length, float32."""
         if not texts:
             return np.zeros((0, self.spec.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=self.progress if progress is None else progress,
-        )
+        vectors = self.encoder.encode(list(texts), self.batch_size, self.progress if progress is None else progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def document_texts(self, papers: Sequence[Paper]) -> list[str]:
@@ -88,4 +97,5 @@ class Embedder:
         return self.encode([self.spec.query_text(t) for t in texts], progress=False)
 
     def __repr__(self) -> str:
-        return f"Embedder({self.key!r}, device={self.device!r}, precision={self.precision!r})"
+        backend = self.backend if self._backend else self.requested_backend
+        return f"Embedder({self.spec.name!r}, device={self.device!r}, backend={backend!r})"

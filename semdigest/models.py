@@ -27,6 +27,7 @@ class ModelSpec:
     query_prefix: str = ""
     document_prefix: str = ""
     description: str = ""
+    backend: str = "auto"
 
     def document_text(self, paper: Paper) -> str:
         """The exact text embedded for a paper; its hash keys the stored embedding."""

@@ -69,7 +69,8 @@ class TopicModel:
         With HDBSCAN: merge its topics hierarchically (by centroid) down to this many.
         With KMeans / agglomerative: the number of clusters (default 12).
     min_topic_size : int or None, default=None
-        HDBSCAN's ``min_cluster_size``; None scales with the corpus (n / 40, between 5 and 15).
+        HDBSCAN's ``min_cluster_size``; None scales with the corpus (n / 50, between 5 and 15): on seed 000
+        it gave the best V-measure with both fp32 and int8 embeddings (n / 40 was fragile).
     n_components : int, default=5
         Dimensions of the UMAP reduction the clustering runs on.
     n_neighbors : int, default=15
@@ -161,7 +162,7 @@ class TopicModel:
         if n < 3:
             return embedding, np.zeros(n, dtype=int), outliers
         if self.method == "hdbscan":
-            size = self.min_topic_size or int(np.clip(n // 40, 5, 15))
+            size = self.min_topic_size or int(np.clip(n // 50, 5, 15))
             labels = HDBSCAN(min_cluster_size=min(size, n), min_samples=None, copy=True).fit_predict(embedding)
             outliers = labels < 0
             if outliers.all():  # no structure at all: one topic

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..readers import read
 from ._common import add_command, iso_date, note
-from .library_cmds import add_library_option, open_library
+from .library_cmds import add_library_option, embedder, open_library
 
 
 def _topic_options(parser) -> None:
@@ -62,7 +62,7 @@ def run_day(args) -> int:
     for warning in digest.warnings[:3]:
         note(f"warning: {warning}")
     with open_library(args, create=True) as library:
-        report = day_report(library, digest, args.out, model=args.model,
+        report = day_report(library, digest, args.out, model=embedder(args),
                             topic_model=_topic_model(args), k_related=args.k)
     note(str(report.ingest))
     print(repr(report.map))
@@ -74,7 +74,7 @@ def run_day(args) -> int:
 def _map(args, library):
     from ..report import topic_map
 
-    return topic_map(library, date=args.date, since=args.since, until=args.until, model=args.model,
+    return topic_map(library, date=args.date, since=args.since, until=args.until, model=embedder(args),
                      topic_model=_topic_model(args))
 
 

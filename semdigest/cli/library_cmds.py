@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..backends import BACKENDS
+from ..embedding import Embedder
 from ..library import Library, default_path
 from ..results import Hits
 from ._common import DigestFiles, add_command, iso_date, note
@@ -13,6 +15,14 @@ def add_library_option(parser) -> None:
     parser.add_argument("--library", metavar="PATH",
                         help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
     parser.add_argument("--model", help="model name from models.yaml (default: its default)")
+    parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    parser.add_argument("--backend", help=f"auto (default: the fastest that passes the quality gate) "
+                                          f"or one of {', '.join(BACKENDS)}")
+
+
+def embedder(args) -> Embedder:
+    """The embedder the command's --model, --device and --backend ask for."""
+    return Embedder(args.model, device=args.device, backend=args.backend)
 
 
 def _filters(parser) -> None:
@@ -49,10 +59,10 @@ def open_library(args, create: bool = False) -> Library:
 
 
 def run_ingest(args) -> int:
-    digests = DigestFiles(args.paths, args.date)
+    digests, model = DigestFiles(args.paths, args.date), embedder(args)
     with open_library(args, create=True) as library:
         for digest in digests:
-            print(library.ingest(digest, args.model))
+            print(library.ingest(digest, model))
         note(f"library: {library}")
     if digests.failures:
         note(f"semdigest: {digests.failures} file(s) could not be read and were not ingested; the others were")
@@ -62,7 +72,7 @@ def run_ingest(args) -> int:
 def run_related(args) -> int:
     with open_library(args) as library:
         if args.day:
-            results = library.seen_before(args.day, k=args.k, model=args.model)
+            results = library.seen_before(args.day, k=args.k, model=embedder(args))
             if not results:
                 note(f"no papers of {args.day} with earlier papers in the library")
             for arxiv_id, hits in results.items():
@@ -72,14 +82,14 @@ def run_related(args) -> int:
             note("semdigest: error: give an arXiv id, or --day DATE; see `semdigest related --help`")
             return 2
         _show(library.related(args.arxiv_id, k=args.k, since=args.since, until=args.until,
-                              categories=args.category, model=args.model), args.json)
+                              categories=args.category, model=embedder(args)), args.json)
     return 0
 
 
 def run_search(args) -> int:
     with open_library(args) as library:
         _show(library.search(args.text, k=args.k, since=args.since, until=args.until,
-                             categories=args.category, model=args.model), args.json)
+                             categories=args.category, model=embedder(args)), args.json)
     return 0
 
 

@@ -1,0 +1,68 @@
+"""Embedding backends with the real model: the quality gate itself, artifacts, and keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from semdigest.backends import artifacts_dir, calibrate
+from semdigest.embedding import Embedder
+from semdigest.errors import ModelError
+from semdigest.models import get_model
+from semdigest.quality import MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, quality_gate
+from semdigest.readers import read
+
+from .conftest import SEED_000, SEED_004
+
+
+@pytest.fixture(scope="module")
+def seed_texts():
+    spec = get_model()
+    papers = [*read(SEED_004).papers, *read(SEED_000).papers[:88]]
+    return [spec.document_text(p) for p in papers]  # 200 real abstracts
+
+
+@pytest.fixture(scope="module")
+def measured(seed_texts):
+    return {m.backend: (m, v) for m, v in calibrate(get_model(), "cpu", seed_texts)}
+
+
+def test_gate_thresholds_are_the_stated_ones():
+    assert (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP) == (0.99, 0.9)
+
+
+def test_onnx_backends_pass_the_gate_against_torch_fp32(measured):
+    reference = measured["torch-fp32"][1]
+    for backend in ("onnx-fp32", "onnx-int8"):
+        result, vectors = measured[backend]
+        assert result.passed, result
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+        assert quality_gate(reference, vectors).passed
+    assert measured["onnx-fp32"][0].mean_cosine > 0.9999
+
+
+def test_gate_rejects_damaged_embeddings(measured):
+    reference = measured["torch-fp32"][1]
+    rng = np.random.default_rng(0)
+    noisy = reference + rng.normal(0, 0.02, reference.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    result = quality_gate(reference, noisy)
+    assert not result.passed and result.mean_cosine < MIN_MEAN_COSINE
+    assert not quality_gate(reference, reference[rng.permutation(len(reference))]).passed
+
+
+def test_onnx_artifacts_are_cached_with_their_revision(measured):
+    folder = artifacts_dir(get_model())
+    assert (folder / "revision.txt").read_text().strip() == get_model().revision
+    assert (folder / "model-fp32.onnx").stat().st_size > 0 and (folder / "model-int8.onnx").stat().st_size > 0
+
+
+def test_auto_and_gate_passing_backends_share_embeddings_others_do_not():
+    base = f"minilm@{get_model().revision}"
+    assert Embedder().key == Embedder(backend="torch-fp32").key == base
+    assert Embedder().backend in ("onnx-int8", "onnx-fp32", "torch-fp32")
+    assert Embedder(backend="onnx-int8").key == base  # it passed the gate here
+    unverified = Embedder(backend="torch-bf16")  # not measured on this CPU: never mixed in
+    assert unverified.key == f"{base}+torch-bf16"
+    with pytest.raises(ModelError, match="unknown backend"):
+        Embedder(backend="tpu-int4")
