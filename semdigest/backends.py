@@ -87,18 +87,21 @@ def load(spec: ModelSpec, backend: str, device: str):
 
 
 def artifacts_dir(spec: ModelSpec) -> Path:
-    """ONNX files of one model revision, beside the user's data; a new revision gets a new folder."""
-    tag = hashlib.sha256(spec.revision.encode()).hexdigest()[:12]
+    """ONNX files of one model revision, beside the user's data; a new revision or export recipe
+    gets a new folder."""
+    from .onnx_runtime import RECIPE
+
+    tag = hashlib.sha256(f"{spec.revision}\n{RECIPE}".encode()).hexdigest()[:12]
     return Path(platformdirs.user_data_dir("semdigest")) / "onnx" / f"{spec.name}-{tag}"
 
 
 def onnx_model(spec: ModelSpec, precision: str) -> Path:
     """The exported (and, for int8, quantised) model, made once from the local weights."""
-    from .onnx_runtime import export, quantize
+    from .onnx_runtime import RECIPE, export, quantize
 
     folder = artifacts_dir(spec)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "revision.txt").write_text(spec.revision + "\n", encoding="utf-8")
+    (folder / "revision.txt").write_text(f"{spec.revision}\n{RECIPE}\n", encoding="utf-8")
     fp32 = folder / "model-fp32.onnx"
     if not fp32.exists():
         export(spec.weights_path(), fp32)
@@ -138,9 +141,12 @@ def calibrate(spec: ModelSpec, device: str, texts: Sequence[str] | None = None,
 
 def auto_backend(spec: ModelSpec, device: str) -> tuple[str, dict[str, bool]]:
     """The fastest backend that passes the gate here, and which backends passed, measured on
-    first use for this model revision, device and CPU, then read from the user's cache."""
+    first use for this model revision, export recipe, device and CPU, then read from the user's cache."""
+    from .onnx_runtime import RECIPE
+
+    key = "\n".join((spec.revision, RECIPE, device, _cpu()))
     cache = (Path(platformdirs.user_cache_dir("semdigest")) / "backends"
-             / f"{spec.name}-{hashlib.sha256((spec.revision + device + _cpu()).encode()).hexdigest()[:16]}.json")
+             / f"{spec.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json")
     if cache.exists():
         measured = [Measured(**m) for m in json.loads(cache.read_text(encoding="utf-8"))]
     else:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
+import onnx
 import pytest
 
 from semdigest.backends import artifacts_dir, calibrate
 from semdigest.embedding import Embedder
 from semdigest.errors import ModelError
 from semdigest.models import get_model
+from semdigest.onnx_runtime import RECIPE
 from semdigest.quality import MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, quality_gate
 from semdigest.readers import read
 
@@ -51,10 +55,12 @@ def test_gate_rejects_damaged_embeddings(measured):
     assert not quality_gate(reference, reference[rng.permutation(len(reference))]).passed
 
 
-def test_onnx_artifacts_are_cached_with_their_revision(measured):
+def test_onnx_artifacts_are_cached_with_their_revision_and_fused(measured):
     folder = artifacts_dir(get_model())
-    assert (folder / "revision.txt").read_text().strip() == get_model().revision
-    assert (folder / "model-fp32.onnx").stat().st_size > 0 and (folder / "model-int8.onnx").stat().st_size > 0
+    assert (folder / "revision.txt").read_text().splitlines() == [get_model().revision, RECIPE]
+    int8_ops = Counter(node.op_type for node in onnx.load(folder / "model-int8.onnx").graph.node)
+    assert int8_ops["QAttention"] == 6 and "Where" not in int8_ops  # MiniLM's 6 layers, no SDPA guards
+    assert (folder / "model-fp32.onnx").stat().st_size > 0
 
 
 def test_auto_and_gate_passing_backends_share_embeddings_others_do_not():
