@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -16,7 +18,7 @@ from semdigest.readers import read
 from semdigest.report import topic_map
 from semdigest.topics import TopicModel
 
-from .conftest import EXAMPLE, SEED_000
+from .conftest import DAILY, EXAMPLE, SEED_000
 from .helpers import run_cli
 
 
@@ -38,6 +40,21 @@ def test_seed_day_topics_meet_the_floor(seed_day):
         for word in " ".join(topic.terms).split():
             assert word not in ENGLISH_STOP_WORDS, topic.label
             assert not re.search(r"\d|\\|\$|\{", word), topic.label
+
+
+@pytest.mark.slow
+def test_a_day_with_a_far_small_field_still_splits_into_topics(tmp_path):
+    # 2026-06-11: 265 papers, 15 on coding theory far from the rest. Uncapped HDBSCAN kept the
+    # other 250 as one topic (3 topics, the largest 94% of the day).
+    from semdigest.library import Library
+
+    with Library.open(tmp_path / "library.sqlite") as library:
+        library.ingest(read(DAILY / "2026-06-11.md"))
+        day = topic_map(library, title="2026-06-11")
+    papers = day.papers
+    assert len(day.topics) >= 8
+    assert max(t.size for t in day.topics) <= 0.4 * len(papers)  # 31% with the ceiling
+    assert v_measure_score(papers["primary_category"], papers["topic"]) >= 0.30
 
 
 def test_topics_and_map_are_deterministic_and_order_free(seeds_library, seed_day):
@@ -88,13 +105,7 @@ def test_interactive_map_is_offline_and_renders(seed_day, tmp_path):
     if browser is None:
         pytest.skip("Debian's chromium is not installed here (.ci/run installs it)")
     shot = tmp_path / "shot.png"
-    result = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-         "--window-size=1400,900", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
+    result = _headless(browser, tmp_path, page, f"--screenshot={shot}", "--enable-logging=stderr", "--v=0")
     console_errors = [line for line in result.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line.upper()
                       or "Uncaught" in line]
     assert not console_errors, console_errors
@@ -103,6 +114,23 @@ def test_interactive_map_is_offline_and_renders(seed_day, tmp_path):
     image = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     coloured = (np.ptp(image, axis=2) > 60).sum()  # saturated pixels: the drawn points and labels
     assert coloured > 2000
+
+    dom = _headless(browser, tmp_path, page, "--dump-dom").stdout
+    boxes = json.loads(html.unescape(re.search(r'data-labels="([^"]*)"', dom).group(1)))
+    assert len(boxes) == len(seed_day.topics)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"] or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+            assert apart, (a["text"], b["text"])
+
+
+def _headless(browser: str, tmp_path, page, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900", *flags, page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
 
 
 def test_day_command_writes_the_report(tmp_path):
