@@ -1,5 +1,6 @@
 """Topics of seed 000 as one day (402 papers), semdigest vs BERTopic 0.17.4's defaults on the
-same embeddings; then `semdigest day` timed cold and warm, with and without numba's cache.
+same embeddings; every weekday digest of ../shared/digests/daily with and without the cap on
+topic size; then `semdigest day` timed cold and warm, with and without numba's cache.
 
     pip install -e '.[bench]' && python benchmarks/topics_bench.py
 """
@@ -18,11 +19,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.metrics import v_measure_score
 
 from semdigest.embedding import Embedder
+from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.topics import TopicModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_5858082daa70f9c8.txt"
+DAILY = ROOT.parent / "shared" / "digests" / "daily"
 
 
 def stop_word_share(labels: list[str]) -> float:
@@ -62,6 +65,33 @@ def compare_topics() -> None:
     print("  labels:", " | ".join(names[:10]))
 
 
+def daily_digests() -> None:
+    """Topic count, largest topic and V-measure on each day that brought new papers."""
+    with tempfile.TemporaryDirectory() as folder:
+        library = Library.open(Path(folder) / "library.sqlite")
+        days = []
+        for path in sorted(DAILY.glob("2026-06-??.md")):
+            if library.ingest(read(path)).new:  # weekend copies repeat Friday
+                days.append(path)
+        rows = {"capped (default)": [], "uncapped": []}
+        for path in days:
+            ids, matrix = library.vectors(ids=[p.arxiv_id for p in read(path)])
+            categories = library.papers(ids=ids).set_index("arxiv_id").loc[ids, "primary_category"]
+            for name, cap in (("capped (default)", None), ("uncapped", len(ids))):
+                labels = TopicModel(max_topic_size=cap).fit_transform(matrix, ids=ids)
+                rows[name].append((len(set(labels)), np.bincount(labels).max() / len(labels),
+                                   v_measure_score(categories, labels)))
+            print(f"  {path.stem}: {len(ids)} papers; " + "; ".join(
+                f"{name} {k} topics, largest {big:.0%}, V {v:.3f}" for name, (k, big, v) in
+                ((name, r[-1]) for name, r in rows.items())))
+        for name, r in rows.items():
+            r = np.array(r)
+            print(f"{len(days)} days, {name}: {r[:, 0].mean():.1f} topics (fewest {r[:, 0].min():.0f}), largest topic "
+                  f"{r[:, 1].mean():.0%} on average (at most {r[:, 1].max():.0%}), V-measure {r[:, 2].mean():.3f} "
+                  f"(lowest {r[:, 2].min():.3f})")
+        library.close()
+
+
 def time_day() -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -84,4 +114,5 @@ def time_day() -> None:
 
 if __name__ == "__main__":
     compare_topics()
+    daily_digests()
     time_day()

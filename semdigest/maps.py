@@ -55,7 +55,8 @@ def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: st
 
 
 def _place_labels(figure, axes, centres: np.ndarray, topics: Topics) -> None:
-    """Largest topics first; each label moves outward on a spiral until it overlaps no other."""
+    """Largest topics first; each label moves outward on a spiral until it overlaps no other
+    (the HTML map's placeLabels does the same)."""
     renderer = figure.canvas.get_renderer()
     span = np.ptp(centres, axis=0) if len(centres) > 1 else np.ones(2)
     span = np.where(span > 0, span, 1.0)
@@ -71,6 +72,9 @@ def _place_labels(figure, axes, centres: np.ndarray, topics: Topics) -> None:
                 break
             angle, radius = step * 0.7, 0.01 * step
             text.set_position((x + np.cos(angle) * radius * span[0], y + np.sin(angle) * radius * span[1]))
+        if text.get_position() != (x, y):  # moved: a leader line back to the topic
+            axes.plot([x, text.get_position()[0]], [y, text.get_position()[1]], color="#555", linewidth=0.8, zorder=2,
+                      scalex=False, scaley=False)  # the limits the labels were placed in stay
         placed.append(text.get_window_extent(renderer).expanded(1.05, 1.15))
 
 

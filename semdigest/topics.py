@@ -70,8 +70,14 @@ class TopicModel:
         With KMeans / agglomerative: the number of clusters (default 12).
     min_topic_size : int or None, default=None
         HDBSCAN's ``min_cluster_size``; None scales with the corpus (n / 50, between 5 and 15): on seed 000
-        it gave the best V-measure with both fp32 and int8 embeddings (n / 40 was fragile). No topic
-        found by HDBSCAN holds more than a fifth of the papers (or twice this size).
+        it gave the best V-measure with both fp32 and int8 embeddings (n / 40 was fragile).
+    max_topic_size : int or None, default=None
+        HDBSCAN's ``max_cluster_size``; None is n / 5 (at least twice the minimum). Uncapped,
+        excess-of-mass keeps a whole day as one cluster whenever a small, far field (quantum
+        codes, say) splits off first: on 5 of 11 real days that left 2-4 topics, the largest
+        holding 47-98% of the papers; n / 5 gave 10-15 topics on all eleven
+        (``benchmarks/topics_bench.py``). Papers left as noise join their nearest topic afterwards,
+        so a final topic can be larger.
     n_components : int, default=5
         Dimensions of the UMAP reduction the clustering runs on.
     n_neighbors : int, default=15
@@ -103,17 +109,19 @@ class TopicModel:
         "method": {"hdbscan", "kmeans", "agglomerative"},
         "n_topics": (type(None), Integral),
         "min_topic_size": (type(None), Integral),
+        "max_topic_size": (type(None), Integral),
         "n_components": (Integral,),
         "n_neighbors": (Integral,),
         "n_terms": (Integral,),
         "random_state": (Integral,),
     }
 
-    def __init__(self, method="hdbscan", n_topics=None, min_topic_size=None, n_components=5,
-                 n_neighbors=15, n_terms=5, random_state=42):
+    def __init__(self, method="hdbscan", n_topics=None, min_topic_size=None, max_topic_size=None,
+                 n_components=5, n_neighbors=15, n_terms=5, random_state=42):
         self.method = method
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
+        self.max_topic_size = max_topic_size
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.n_terms = n_terms
@@ -164,10 +172,7 @@ class TopicModel:
             return embedding, np.zeros(n, dtype=int), outliers
         if self.method == "hdbscan":
             size = min(self.min_topic_size or int(np.clip(n // 50, 5, 15)), n)
-            # Without a ceiling, HDBSCAN's excess-of-mass keeps a whole day as one cluster whenever
-            # a small, far field (quantum codes, say) splits off first: on 5 of 10 real days that
-            # left 2-4 topics, the largest 56-98% of the papers. n/5 gave 10-14 topics on all ten.
-            ceiling = max(n // 5, 2 * size)
+            ceiling = self.max_topic_size or max(n // 5, 2 * size)
             labels = HDBSCAN(min_cluster_size=size, max_cluster_size=ceiling, min_samples=None,
                              copy=True).fit_predict(embedding)
             outliers = labels < 0

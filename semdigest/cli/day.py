@@ -13,6 +13,8 @@ from .library_cmds import add_library_option, embedder, open_library
 def _topic_options(parser) -> None:
     parser.add_argument("--n-topics", type=int, help="merge topics down to this many")
     parser.add_argument("--min-topic-size", type=int, help="smallest topic HDBSCAN may form")
+    parser.add_argument("--max-topic-size", type=int,
+                        help="largest topic HDBSCAN may form, before noise joins (default: a fifth of the papers)")
     parser.add_argument("--method", choices=["hdbscan", "kmeans", "agglomerative"], default="hdbscan")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
 
@@ -27,7 +29,7 @@ def _topic_model(args):
     from ..topics import TopicModel
 
     return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
-                      random_state=args.seed)
+                      max_topic_size=args.max_topic_size, random_state=args.seed)
 
 
 def register(commands) -> None:
