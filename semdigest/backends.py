@@ -66,7 +66,8 @@ class OnnxBackend:
     def __init__(self, spec: ModelSpec, precision: str):
         from .onnx_runtime import OnnxEncoder
 
-        self.encoder = OnnxEncoder(onnx_model(spec, precision), spec.weights_path(), spec.max_seq_length)
+        self.encoder = OnnxEncoder(onnx_model(spec, precision), spec.weights_path(), spec.max_seq_length,
+                                   one_text_per_run=precision == "int8")
 
     def encode(self, texts: Sequence[str], batch_size: int, progress: bool) -> np.ndarray:
         if not progress:

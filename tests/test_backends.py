@@ -63,6 +63,14 @@ def test_onnx_artifacts_are_cached_with_their_revision_and_fused(measured):
     assert (folder / "model-fp32.onnx").stat().st_size > 0
 
 
+def test_an_int8_vector_depends_on_its_text_alone(seed_texts):
+    embedder = Embedder(backend="onnx-int8", progress=False)
+    text = seed_texts[5]
+    alone = embedder.encode([text])[0]
+    for others in (seed_texts[:5], seed_texts[40:80]):  # different batch-mates, lengths and order
+        assert np.array_equal(embedder.encode([*others, text])[-1], alone)
+
+
 def test_auto_and_gate_passing_backends_share_embeddings_others_do_not():
     base = f"minilm@{get_model().revision}"
     assert Embedder().key == Embedder(backend="torch-fp32").key == base
