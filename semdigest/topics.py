@@ -75,7 +75,7 @@ class TopicModel:
         HDBSCAN's ``max_cluster_size``; None is n / 5 (at least twice the minimum). Uncapped,
         excess-of-mass keeps a whole day as one cluster whenever a small, far field (quantum
         codes, say) splits off first: on 5 of 11 real days that left 2-4 topics, the largest
-        holding 47-98% of the papers; n / 5 gave 10-15 topics on all eleven
+        holding 48-98% of the papers; n / 5 gave 10-19 topics on all eleven
         (``benchmarks/topics_bench.py``). Papers left as noise join their nearest topic afterwards,
         so a final topic can be larger.
     n_components : int, default=5
