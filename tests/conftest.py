@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,16 @@ SEED_000 = SEEDS / "000_5858082daa70f9c8.txt"
 SEED_004 = SEEDS / "004_56456f9741443ea9.txt"
 DAILY = DIGESTS / "daily"
 EXAMPLE = ROOT / "examples" / "digest-2602.md"
+
+
+def pytest_configure(config):
+    """Every test, and every CLI it starts, gets empty user data and cache folders (platformdirs
+    follows XDG): the ONNX export, the backend measurement and the numba cache are made once per
+    run there, and the user's own library and caches are never touched."""
+    home = Path(tempfile.mkdtemp(prefix="semdigest-test-home-"))
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        os.environ[variable] = str(home / variable.lower())
+    os.environ.pop("SEMDIGEST_LIBRARY", None)
 
 
 def pytest_collection_modifyitems(config, items):

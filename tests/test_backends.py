@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 import pytest
 
-from semdigest.backends import artifacts_dir, calibrate
+from semdigest.backends import BACKENDS, REFERENCE, artifacts_dir, auto_backend, calibrate
 from semdigest.embedding import Embedder
 from semdigest.errors import ModelError
 from semdigest.models import get_model
@@ -72,11 +72,15 @@ def test_an_int8_vector_depends_on_its_text_alone(seed_texts):
 
 
 def test_auto_and_gate_passing_backends_share_embeddings_others_do_not():
-    base = f"minilm@{get_model().revision}"
-    assert Embedder().key == Embedder(backend="torch-fp32").key == base
-    assert Embedder().backend in ("onnx-int8", "onnx-fp32", "torch-fp32")
-    assert Embedder(backend="onnx-int8").key == base  # it passed the gate here
-    unverified = Embedder(backend="torch-bf16")  # not measured on this CPU: never mixed in
-    assert unverified.key == f"{base}+torch-bf16"
+    """Whatever this CPU measured: a backend that passed the gate here shares the reference's
+    key; one that failed or was never measured here gets a key of its own."""
+    spec = get_model()
+    base = f"minilm@{spec.revision}"
+    best, passed = auto_backend(spec, "cpu")
+    assert Embedder().key == Embedder(backend=REFERENCE).key == base
+    assert Embedder().backend == best and passed[best]
+    for backend in BACKENDS:
+        expected = base if passed.get(backend) else f"{base}+{backend}"
+        assert Embedder(backend=backend, device="cpu").key == expected, backend
     with pytest.raises(ModelError, match="unknown backend"):
         Embedder(backend="tpu-int4")
