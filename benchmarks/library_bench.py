@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from semdigest.embedding import Embedder
 from semdigest.library import Library
-from semdigest.neighbors import top_k
+from semdigest.index.exact import top_k
 from semdigest.readers import read
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

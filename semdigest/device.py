@@ -20,6 +20,8 @@ def pick_device(requested: str | None = None) -> str:
 
 
 def _available(kind: str) -> bool:
+    if kind == "cpu":
+        return True
     import torch  # here, not at import: commands that never embed should not load torch
 
     if kind == "cuda":

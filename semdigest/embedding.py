@@ -43,14 +43,26 @@ class Embedder:
                  backend: str | None = None, batch_size: int | None = None, progress: bool | None = None,
                  models_file: str | None = None):
         self.spec = model if isinstance(model, ModelSpec) else get_model(model, models_file)
-        self.device = pick_device(device)
+        self.requested_device = device
         self.requested_backend = backend or self.spec.backend
         if self.requested_backend not in ("auto", *BACKENDS):
             raise ModelError(f"unknown backend {self.requested_backend!r}; use auto or one of {', '.join(BACKENDS)}")
-        self.batch_size = batch_size or (32 if self.device == "cpu" else 256)
+        self._batch_size = batch_size
         self.progress = sys.stderr.isatty() if progress is None else progress
+        self._device: str | None = None
         self._backend: tuple[str, bool] | None = None
         self._encoder = None
+
+    @property
+    def device(self) -> str:
+        """Decided on first use: an Embedder that only names its vectors' key loads nothing."""
+        if self._device is None:
+            self._device = pick_device(self.requested_device)
+        return self._device
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size or (32 if self.device == "cpu" else 256)
 
     @property
     def backend(self) -> str:
@@ -98,4 +110,5 @@ class Embedder:
 
     def __repr__(self) -> str:
         backend = self.backend if self._backend else self.requested_backend
-        return f"Embedder({self.spec.name!r}, device={self.device!r}, backend={backend!r})"
+        device = self._device or self.requested_device or "auto"
+        return f"Embedder({self.spec.name!r}, device={device!r}, backend={backend!r})"

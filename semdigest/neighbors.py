@@ -1,93 +1,52 @@
-"""Nearest neighbours by cosine over a contiguous float32 matrix, and why two papers are related.
+"""Related papers, search and why-related, on a vector index and the store's term counts.
 
-Everything here takes arrays and texts; nothing opens a file or a database.
+Nothing here loads every paper: an index returns (arXiv id, cosine) pairs, the store gives the
+k hits' records and the document frequencies of the terms they share with the query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
 
 import numpy as np
 
-_QUERY_CHUNK = 64  # a 64 x n score block (1M vectors: 256 MB); the fastest of 32, 64 and 128 measured
+from .records import Paper
+from .results import Hit, Hits
+from .store import PaperFilter, PaperStore
+from .terms import paper_text, shared_terms
 
 
-def top_k(matrix: np.ndarray, queries: np.ndarray, k: int,
-          allowed: np.ndarray | None = None, exclude: Sequence[int | None] | None = None
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """The k best rows of ``matrix`` for each query row, best first.
-
-    ``matrix`` and ``queries`` are unit vectors, so the dot product is the cosine. ``allowed``
-    is a boolean mask of rows that may be returned; ``exclude[i]`` is a row never returned for
-    query i (the query paper itself). Returns (indices, scores), each (n_queries, k'), with
-    k' = min(k, rows allowed); ties are broken by row order so results are deterministic.
-    """
-    queries = np.atleast_2d(queries)
-    n = matrix.shape[0]
-    candidates = n if allowed is None else int(allowed.sum())
-    k = max(0, min(k, candidates - (1 if exclude is not None else 0)))
-    indices = np.zeros((len(queries), k), dtype=np.int64)
-    scores = np.zeros((len(queries), k), dtype=np.float32)
-    if k == 0:
-        return indices, scores
-    for start in range(0, len(queries), _QUERY_CHUNK):
-        block = queries[start:start + _QUERY_CHUNK] @ matrix.T
-        if allowed is not None:
-            block[:, ~allowed] = -np.inf
-        if exclude is not None:
-            for row, skip in enumerate(exclude[start:start + _QUERY_CHUNK]):
-                if skip is not None:
-                    block[row, skip] = -np.inf
-        rows = slice(start, start + len(block))
-        indices[rows], scores[rows] = _best_of_block(block, k)
-    return indices, scores
+def related(index, store: PaperStore, paper: Paper, vector: np.ndarray, k: int,
+            where: PaperFilter = PaperFilter()) -> Hits:
+    """The k papers nearest to ``paper`` (whose vector is given), itself excluded."""
+    found = index.search(vector, k, where, exclude=[{paper.arxiv_id}])[0]
+    return explained(store, found, paper_text(paper.title, paper.abstract), f"{paper.arxiv_id} ({paper.title})")
 
 
-def _best_of_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k largest entries of each row, best first, equal scores in row order."""
-    n = block.shape[1]
-    part = np.argpartition(block, n - k, axis=1)[:, n - k:]  # no negated copy of the block
-    part_scores = np.take_along_axis(block, part, axis=1)
-    # argpartition chooses arbitrarily among scores equal to the k-th: redo such rows in row
-    # order (one comparison pass; a second kth in argpartition was measured 3x slower)
-    kth = part_scores.min(axis=1, keepdims=True)
-    for row in np.flatnonzero(np.count_nonzero(block >= kth, axis=1) > k):
-        tied = np.flatnonzero(block[row] >= kth[row])
-        part[row] = tied[np.lexsort((tied, -block[row, tied]))][:k]
-        part_scores[row] = block[row, part[row]]
-    order = np.lexsort((part, -part_scores), axis=1)
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
+def search(index, store: PaperStore, text: str, vector: np.ndarray, k: int,
+           where: PaperFilter = PaperFilter()) -> Hits:
+    """The k papers nearest to a free-text query (whose vector is given)."""
+    return explained(store, index.search(vector, k, where)[0], text, repr(text))
 
 
-class TermExplainer:
-    """Key terms two texts share, weighted by TF-IDF over a corpus (arxiv-sanity's weighting)."""
+def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray, date: dt.date,
+                k: int) -> dict[str, Hits]:
+    """For each paper of a day (with its vector), its nearest papers first seen before ``date``."""
+    earlier = PaperFilter(until=date - dt.timedelta(days=1))
+    if not day or store.count_papers(earlier) == 0:
+        return {}
+    found = index.search(vectors, k, earlier, exclude=[{p.arxiv_id} for p in day])
+    return {paper.arxiv_id: explained(store, hits, paper_text(paper.title, paper.abstract), paper.arxiv_id)
+            for paper, hits in zip(day, found)}
 
-    def __init__(self, corpus: Sequence[str]):
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.vectorizer = TfidfVectorizer(
-            stop_words="english", ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]{2,}\b", max_df=0.1,
-        )
-        self.vectorizer.fit(corpus)
-        self.terms = self.vectorizer.get_feature_names_out()
-
-    def shared(self, text: str, others: Sequence[str], n: int = 5) -> list[list[str]]:
-        """For each of ``others``, up to n terms it shares with ``text``, strongest first."""
-        if not others:
-            return []
-        weights = self.vectorizer.transform([text, *others])
-        query = weights[0]
-        result = []
-        for row in range(1, weights.shape[0]):
-            product = query.multiply(weights[row]).tocoo()
-            best = sorted(zip(product.data, product.col), key=lambda t: (-t[0], t[1]))
-            picked: list[str] = []
-            for _, col in best:
-                term = self.terms[col]
-                if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
-                    picked.append(term)
-                if len(picked) == n:
-                    break
-            result.append(picked)
-        return result
+def explained(store: PaperStore, found: list[tuple[str, float]], query_text: str, label: str) -> Hits:
+    """Hits with their records and the terms each shares with the query."""
+    papers = store.get_papers([arxiv_id for arxiv_id, _ in found])
+    hits = [papers[arxiv_id] for arxiv_id, _ in found]
+    terms = shared_terms(query_text, [paper_text(p.title, p.abstract) for p in hits], store.term_frequencies)
+    return Hits(
+        (Hit(p.arxiv_id, score, p.title, p.date.isoformat() if p.date else None, p.primary_category, tuple(t))
+         for p, (_, score), t in zip(hits, found, terms)),
+        query=label,
+    )

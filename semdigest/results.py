@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 from dataclasses import asdict, dataclass
 
-import pandas as pd
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -34,7 +32,10 @@ class Hits(list):
         super().__init__(hits)
         self.query = query
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self):
+        """A pandas DataFrame, one row per hit."""
+        import pandas as pd
+
         columns = ["arxiv_id", "score", "date", "primary_category", "title", "shared_terms", "url"]
         return pd.DataFrame([h.as_dict() for h in self], columns=columns)
 

@@ -60,7 +60,8 @@ def test_weekend_copies_are_one_paper_and_never_reembedded(tmp_path):
 
 CRASH = textwrap.dedent("""
     import os, signal, sys
-    from semdigest.library import Library, store
+    from semdigest.library import Library
+    from semdigest.store import sqlite as store
     from semdigest.readers import read
     library = Library.open(sys.argv[1])
     write_vectors = store.SQLiteStore.put_vectors
@@ -72,11 +73,11 @@ CRASH = textwrap.dedent("""
 """)
 
 
-def _integrity(path) -> tuple[int, int, int]:
+def _integrity(path) -> tuple[int, int, int, int]:
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                     for t in ("papers", "appearances", "embeddings"))
+                     for t in ("papers", "appearances", "vectors", "paper_vectors"))
 
 
 def test_kill_mid_ingest_leaves_library_as_before(tmp_path):
@@ -88,12 +89,12 @@ def test_kill_mid_ingest_leaves_library_as_before(tmp_path):
     before = _integrity(path)
     killed = subprocess.run([sys.executable, "-c", CRASH, str(path), str(second)], capture_output=True)
     assert killed.returncode == -9
-    assert _integrity(path) == before == (6, 6, 6)
+    assert _integrity(path) == before == (6, 6, 6, 6)
     with Library.open(path) as library:
         assert len(library) == 6 and len(library.vectors()[0]) == 6
         result = library.ingest(read(second))
         assert (result.new, result.embedded) == (8, 8)
-    assert _integrity(path) == (14, 14, 14)
+    assert _integrity(path) == (14, 14, 14, 14)
 
 
 def test_two_concurrent_ingests_both_land(tmp_path):
@@ -103,7 +104,7 @@ def test_two_concurrent_ingests_both_land(tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in slices]
     outcomes = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outcomes
-    assert _integrity(path) == (24, 24, 24)
+    assert _integrity(path) == (24, 24, 24, 24)
 
 
 def _digest_of(path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from semdigest.neighbors import top_k
+from semdigest.index.exact import top_k
 
 
 def full_sort(matrix, queries, k, allowed, exclude):

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..errors import SemdigestError
-from . import day, library_cmds, parse
+from . import admin, day, library_cmds, parse
 
-_COMMANDS = (parse, library_cmds, day)
+_COMMANDS = (parse, library_cmds, day, admin)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.

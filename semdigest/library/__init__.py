@@ -1,4 +1,5 @@
-"""The persistent library: papers added from digests, embedded once, found again by meaning."""
+"""The Library: a thin facade that wires a paper store, a vector index per model and the
+embedder. It ingests and hands out papers and vectors; ranking lives in neighbors.py."""
 
 from __future__ import annotations
 
@@ -6,22 +7,26 @@ import datetime as dt
 import hashlib
 import os
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import platformdirs
 
 from ..embedding import Embedder
 from ..errors import LibraryError
-from ..neighbors import TermExplainer, top_k
+from ..index.segments import SegmentedIndex
+from ..models import ModelSpec, get_model
 from ..records import Digest, Paper
-from ..results import Hit, Hits
-from .store import AddCounts, SQLiteStore
+from ..results import Hits
+from ..store import AddCounts, PaperFilter, PaperStore, Upsert, open_store
+from ..store import merge as merge_policy
+from ..terms import paper_text, term_counts
 
 ENV_VAR = "SEMDIGEST_LIBRARY"
+_UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
 
 
 def default_path() -> Path:
@@ -53,20 +58,26 @@ class IngestResult:
 
 
 class Library:
-    """Papers, digest dates and embeddings in one file. Open with ``Library.open(path)``."""
+    """Papers, digest dates and vectors. Open with ``Library.open(path)``.
 
-    def __init__(self, store: SQLiteStore):
+    Reading (``papers``, ``vectors``, ``related``) loads no model; ``search`` loads only what
+    encodes its query; ``ingest`` embeds only texts that have no vector yet.
+    """
+
+    def __init__(self, store: PaperStore, index_folder: Path):
         self.store = store
-        self._embedders: dict[str, Embedder] = {}
-        self._cache: dict = {}
+        self.index_folder = index_folder
+        self._embedders: dict[object, Embedder] = {}
+        self._indexes: dict[str, SegmentedIndex] = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
-        return cls(SQLiteStore(path or default_path(), create=create))
+        path = Path(path or default_path()).expanduser()
+        return cls(open_store(path, create=create), path.with_name(path.name + ".index"))
 
     @property
     def path(self) -> Path:
-        return self.store.path
+        return Path(self.store.location)
 
     def close(self) -> None:
         self.store.close()
@@ -82,87 +93,162 @@ class Library:
 
     def __repr__(self) -> str:
         models = ", ".join(f"{m}: {n}" for m, n in self.store.models().items()) or "none"
-        return f"Library({str(self.path)!r}, papers={len(self)}, embeddings={{{models}}})"
+        return f"Library({self.store.location!r}, papers={len(self)}, embeddings={{{models}}})"
 
-    # -- writing ------------------------------------------------------------------------
+    # -- models and indexes -----------------------------------------------------------------
 
     def embedder(self, model: str | Embedder | None = None) -> Embedder:
+        """The embedder for ``model``; building it loads nothing until it encodes."""
         if isinstance(model, Embedder):
             return model
         if model not in self._embedders:
             self._embedders[model] = Embedder(model)
         return self._embedders[model]
 
+    def _query_embedder(self, model: str | Embedder | None) -> Embedder:
+        """One query encodes on the CPU faster than a GPU starts: use it unless told otherwise."""
+        if isinstance(model, Embedder):
+            return model
+        if ("query", model) not in self._embedders:
+            self._embedders[("query", model)] = Embedder(model, device="cpu", progress=False)
+        return self._embedders[("query", model)]
+
+    def index(self, model: str | Embedder | None = None) -> SegmentedIndex:
+        """The vector index of a model: what neighbours are searched on."""
+        embedder = self.embedder(model)
+        if embedder.key not in self._indexes:
+            self._indexes[embedder.key] = SegmentedIndex(self.store, embedder.key, self.index_folder,
+                                                         embedder.spec.dimension)
+        return self._indexes[embedder.key]
+
+    def rebuild_index(self, model: str | Embedder | None = None) -> None:
+        """Build the model's vector index afresh from the library's vectors (with a progress bar)."""
+        index = self.index(model)
+        with self.store.write():
+            index.rebuild(extend=False)
+
+    def check(self) -> None:
+        """SQLite's full integrity check, and each model's index against the store."""
+        self.store.check()
+        for key in self.store.models():
+            SegmentedIndex(self.store, key, self.index_folder, self._spec(key).dimension).main()
+
+    # -- writing ------------------------------------------------------------------------------
+
     def add(self, digest: Digest) -> AddCounts:
         """Add a digest's papers without embedding them (one transaction)."""
-        with self.store.write() as conn:
-            return self.store.upsert_papers(conn, digest.papers)
-
-    def embed(self, model: str | Embedder | None = None) -> tuple[int, int]:
-        """Embed every paper whose exact text has no vector for this model yet.
-        Returns (embedded, reused)."""
-        embedder = self.embedder(model)
-        papers = list(self.store.get_papers().values())
-        vectors, reused = self._embed_missing(embedder, papers)
-        with self.store.write() as conn:
-            self.store.put_vectors(conn, embedder.key, embedder.backend, vectors)
-        return len(vectors), reused
+        with self.store.write():
+            plans = self.store.upsert_papers(digest.papers)
+            self._count_terms(plans)
+        return merge_policy.counts(plans)
 
     def ingest(self, digest: Digest, model: str | Embedder | None = None) -> IngestResult:
         """Add a digest and embed what is new, as one all-or-nothing transaction."""
         start = time.perf_counter()
         embedder = self.embedder(model)
-        # Embed outside the write lock: vectors are keyed by text, so a concurrent ingest
-        # embedding the same text only makes an INSERT OR IGNORE that does nothing.
-        vectors, reused = self._embed_missing(embedder, digest.papers)
-        with self.store.write() as conn:
-            counts = self.store.upsert_papers(conn, digest.papers)
-            self.store.put_vectors(conn, embedder.key, embedder.backend, vectors)
+        # Embed outside the write lock, from the records as they will be merged; a concurrent
+        # writer can only make a text appear that is embedded inside the lock below.
+        stored = self.store.get_papers(p.arxiv_id for p in digest.papers)
+        preview = merge_policy.plan_upserts(digest.papers, {i: (p, None) for i, p in stored.items()})
+        vectors, reused = self._embed_missing(embedder, [plan.paper for plan in preview])
+        with self.store.write():
+            plans = self.store.upsert_papers(digest.papers)
+            late, _ = self._embed_missing(embedder, [plan.paper for plan in plans], known=vectors)
+            self._link(embedder, [plan.paper for plan in plans], {**vectors, **late})
+            self._count_terms(plans)
+            index = self.index(embedder)
+            if index.needs_folding():
+                index.rebuild(extend=True)
+        counts = merge_policy.counts(plans)
         return IngestResult(
             source=digest.source, new=counts.new, updated=counts.updated,
             duplicate=counts.unchanged + digest.duplicates, skipped=len(digest.skipped),
-            embedded=len(vectors), reused=reused, seconds=time.perf_counter() - start,
+            embedded=len(vectors) + len(late), reused=reused, seconds=time.perf_counter() - start,
         )
 
-    def _embed_missing(self, embedder: Embedder, papers: Iterable[Paper]) -> tuple[dict[str, np.ndarray], int]:
-        known = self.store.known_hashes(embedder.key)
-        texts: dict[str, str] = {}
-        reused = 0
-        for text in embedder.document_texts(list(papers)):
-            digest = text_hash(text)
-            if digest in known:
-                reused += 1
-            elif digest not in texts:
-                texts[digest] = text
-        matrix = embedder.encode(list(texts.values()))
-        return dict(zip(texts, matrix)), reused
+    def embed(self, model: str | Embedder | None = None) -> tuple[int, int]:
+        """Embed every paper that has no vector of this model yet. Returns (embedded, reused)."""
+        embedder = self.embedder(model)
+        papers = list(self.store.get_papers(self.store.unlinked(embedder.key)).values())
+        vectors, reused = self._embed_missing(embedder, papers)
+        with self.store.write():
+            self._link(embedder, papers, vectors)
+        return len(vectors), reused
 
-    # -- reading ------------------------------------------------------------------------
+    def add_vectors(self, model: str | Embedder | None, ids: Iterable[str], matrix: np.ndarray) -> int:
+        """Store vectors computed elsewhere (another machine, a GPU) for papers of the library.
+
+        Each row must be the model's unit-length embedding of the paper's document text; the
+        papers must be in the library. Returns how many papers got a new vector."""
+        embedder = self.embedder(model)
+        ids, matrix = list(ids), np.asarray(matrix)
+        _check_vectors(ids, matrix, embedder.spec)
+        papers = self.store.get_papers(ids)
+        unknown = [i for i in ids if i not in papers]
+        if unknown:
+            raise LibraryError(f"{len(unknown)} of {len(ids)} ids are not in the library {self.store.location} "
+                               f"(first: {', '.join(unknown[:3])}); ingest their digests first")
+        hashes = [text_hash(embedder.spec.document_text(papers[i])) for i in ids]
+        with self.store.write():
+            vector_ids = self.store.put_vectors(embedder.key, "external", dict(zip(hashes, matrix.astype(np.float32))))
+            self.store.link(embedder.key, {i: vector_ids[h] for i, h in zip(ids, hashes)})
+            index = self.index(embedder)
+            if index.needs_folding():
+                index.rebuild(extend=True)
+        return len(ids)
+
+    def _embed_missing(self, embedder: Embedder, papers: list[Paper],
+                       known: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors (by text hash) of the papers' texts that have none stored yet; and how many had one."""
+        known = known or {}
+        texts = {text_hash(t): t for t in embedder.document_texts(papers)}
+        stored = self.store.vector_ids_of_hashes(embedder.key, texts)
+        missing = {h: t for h, t in texts.items() if h not in stored and h not in known}
+        matrix = embedder.encode(list(missing.values()))
+        return dict(zip(missing, matrix)), len(texts) - len(missing)
+
+    def _link(self, embedder: Embedder, papers: list[Paper], vectors: dict[str, np.ndarray]) -> None:
+        hashes = {p.arxiv_id: text_hash(embedder.spec.document_text(p)) for p in papers}
+        vector_ids = self.store.put_vectors(embedder.key, embedder.backend, vectors) if vectors else {}
+        vector_ids.update(self.store.vector_ids_of_hashes(embedder.key, set(hashes.values()) - set(vector_ids)))
+        self.store.link(embedder.key, {i: vector_ids[h] for i, h in hashes.items()})
+
+    def _count_terms(self, plans: list[Upsert]) -> None:
+        delta, documents = Counter(), 0
+        for plan in plans:
+            if not plan.text_changed:
+                continue
+            delta.update(term_counts(paper_text(plan.paper.title, plan.paper.abstract)).keys())
+            if plan.old is None:
+                documents += 1
+            else:
+                delta.subtract(term_counts(paper_text(plan.old.title, plan.old.abstract)).keys())
+        self.store.add_term_counts(delta, documents)
+
+    # -- reading ------------------------------------------------------------------------------
 
     def papers(self, since: dt.date | None = None, until: dt.date | None = None,
                categories: Iterable[str] | None = None, date: dt.date | None = None,
-               ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """Papers as a DataFrame, one row per paper, sorted by arXiv id.
+               ids: Iterable[str] | None = None):
+        """Papers as a pandas DataFrame, one row per paper, sorted by arXiv id.
 
         ``date`` keeps papers that appeared in that day's digest (re-publications too);
         ``since`` / ``until`` filter on the date a paper was first seen."""
-        papers, appearances = self._snapshot()
-        frame = pd.DataFrame([p.as_dict() for p in papers.values()], columns=_FRAME_COLUMNS)
-        frame = frame.rename(columns={"date": "first_seen"})
-        frame["dates"] = [appearances.get(i, []) for i in frame["arxiv_id"]]
-        frame["first_seen"] = pd.to_datetime(frame["first_seen"]).dt.date
-        keep = _filter_mask(frame, since, until, categories)
-        if date is not None:
-            keep &= frame["dates"].map(lambda ds: date.isoformat() in ds)
-        if ids is not None:
-            keep &= frame["arxiv_id"].isin(set(ids))
-        return frame[keep].sort_values("arxiv_id").reset_index(drop=True)
+        import pandas as pd
+
+        rows = []
+        for paper, dates in self.store.iter_papers(_filter(since, until, categories, date, ids)):
+            row = paper.as_dict()
+            row["first_seen"] = paper.date
+            row["dates"] = dates
+            rows.append(row)
+        return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
 
     def paper(self, arxiv_id: str) -> Paper:
         found = self.store.get_papers([arxiv_id]).get(arxiv_id)
         if found is None:
             raise LibraryError(
-                f"{arxiv_id} is not in the library {self.path}; ingest the digest that lists it "
+                f"{arxiv_id} is not in the library {self.store.location}; ingest the digest that lists it "
                 "(`semdigest ingest DIGEST`) or check the id"
             )
         return found
@@ -171,120 +257,79 @@ class Library:
                 ) -> tuple[list[str], np.ndarray]:
         """(ids sorted, unit-vector matrix) of papers embedded with ``model``."""
         embedder = self.embedder(model)
-        all_ids, matrix = self._matrix(embedder)
-        if ids is None:
-            return all_ids, matrix
-        wanted = set(ids)
-        rows = [i for i, arxiv_id in enumerate(all_ids) if arxiv_id in wanted]
-        return [all_ids[i] for i in rows], matrix[rows]
+        where = PaperFilter(ids=tuple(ids)) if ids is not None else PaperFilter()
+        linked = self.store.linked_vectors(embedder.key, where)
+        matrix = linked.matrix if linked.matrix.size else np.zeros((0, embedder.spec.dimension), np.float32)
+        return linked.arxiv_ids, matrix
 
     def related(self, arxiv_id: str, k: int = 10, since: dt.date | None = None,
                 until: dt.date | None = None, categories: Iterable[str] | None = None,
                 model: str | Embedder | None = None) -> Hits:
         """The k papers nearest to a paper of the library."""
+        from .. import neighbors
+
         paper = self.paper(arxiv_id)
-        embedder = self.embedder(model)
-        ids, matrix = self._matrix(embedder)
-        row = self._row_of(embedder).get(arxiv_id)
-        if row is None:
-            raise LibraryError(f"{arxiv_id} has no {embedder.spec.name} embedding yet; run `semdigest embed`")
-        allowed = self._allowed(ids, since, until, categories)
-        found, scores = top_k(matrix, matrix[row], k, allowed, exclude=[row])
-        return self._hits(found[0], scores[0], ids, embedder.spec.document_text(paper), f"{arxiv_id} ({paper.title})")
+        ids, matrix = self.vectors(model, ids=[arxiv_id])
+        if not ids:
+            raise LibraryError(f"{arxiv_id} has no {self.embedder(model).key} vector yet; run "
+                               "`semdigest ingest` with that model")
+        return neighbors.related(self.index(model), self.store, paper, matrix[0], _positive(k),
+                                 _filter(since, until, categories))
 
     def search(self, text: str, k: int = 10, since: dt.date | None = None, until: dt.date | None = None,
                categories: Iterable[str] | None = None, model: str | Embedder | None = None) -> Hits:
         """The k papers nearest to a free-text description."""
-        embedder = self.embedder(model)
-        ids, matrix = self._matrix(embedder)
-        allowed = self._allowed(ids, since, until, categories)
-        found, scores = top_k(matrix, embedder.encode_queries([text]), k, allowed)
-        return self._hits(found[0], scores[0], ids, text, repr(text))
+        from .. import neighbors
+
+        if not text.strip():
+            raise LibraryError("the search text is empty; describe what you are looking for")
+        embedder = self._query_embedder(model)
+        return neighbors.search(self.index(embedder), self.store, text, embedder.encode_queries([text])[0],
+                                _positive(k), _filter(since, until, categories))
 
     def seen_before(self, date: dt.date, k: int = 5, model: str | Embedder | None = None) -> dict[str, Hits]:
         """For every paper of that day's digest, its nearest papers first seen on earlier days."""
-        embedder = self.embedder(model)
-        ids, matrix = self._matrix(embedder)
-        day = self.papers(date=date)
-        rows = self._row_of(embedder)
-        day_rows = [rows[i] for i in day["arxiv_id"] if i in rows]
-        allowed = self._allowed(ids, None, date - dt.timedelta(days=1), None)
-        if not day_rows or not allowed.any():
-            return {}
-        found, scores = top_k(matrix, matrix[day_rows], k, allowed)
-        papers = self._snapshot()[0]
-        return {
-            ids[row]: self._hits(found[q], scores[q], ids, embedder.spec.document_text(papers[ids[row]]), ids[row])
-            for q, row in enumerate(day_rows)
-        }
+        from .. import neighbors
 
-    # -- in-memory views, rebuilt when the file changes ---------------------------------
+        ids, matrix = self.vectors(model, ids=self.store.arxiv_ids(PaperFilter(date=date)))
+        papers = self.store.get_papers(ids)
+        return neighbors.seen_before(self.index(model), self.store, [papers[i] for i in ids], matrix, date,
+                                     _positive(k))
 
-    def _cached(self, key, build):
-        version = self.store.data_version()
-        if key not in self._cache or self._cache[key][0] != version:
-            self._cache[key] = (version, build())
-        return self._cache[key][1]
-
-    def _snapshot(self) -> tuple[dict[str, Paper], dict[str, list[str]]]:
-        return self._cached("papers", lambda: (self.store.get_papers(), self.store.appearances()))
-
-    def _matrix(self, embedder: Embedder) -> tuple[list[str], np.ndarray]:
-        def build():
-            papers = self._snapshot()[0]
-            stored = self.store.get_vectors(embedder.key)
-            ids, rows = [], []
-            for arxiv_id in sorted(papers):
-                vector = stored.get(text_hash(embedder.spec.document_text(papers[arxiv_id])))
-                if vector is not None:
-                    ids.append(arxiv_id)
-                    rows.append(vector)
-            matrix = np.vstack(rows) if rows else np.zeros((0, embedder.spec.dimension), np.float32)
-            return ids, np.ascontiguousarray(matrix, dtype=np.float32)
-        return self._cached(("matrix", embedder.key), build)
-
-    def _row_of(self, embedder: Embedder) -> dict[str, int]:
-        return self._cached(("rows", embedder.key), lambda: {i: r for r, i in enumerate(self._matrix(embedder)[0])})
-
-    def _explainer(self) -> TermExplainer:
-        return self._cached("explainer", lambda: TermExplainer(
-            [f"{p.title}. {p.abstract}" for p in self._snapshot()[0].values()] or ["empty"]))
-
-    def _allowed(self, ids, since, until, categories) -> np.ndarray:
-        papers = self._snapshot()[0]
-        frame = pd.DataFrame({
-            "first_seen": [papers[i].date for i in ids],
-            "categories": [papers[i].categories for i in ids],
-        })
-        return _filter_mask(frame, since, until, categories).to_numpy()
-
-    def _hits(self, rows, scores, ids, query_text: str, label: str) -> Hits:
-        papers = self._snapshot()[0]
-        found = [papers[ids[r]] for r in rows]
-        terms = self._explainer().shared(query_text, [f"{p.title}. {p.abstract}" for p in found])
-        return Hits(
-            (Hit(p.arxiv_id, float(s), p.title, p.date.isoformat() if p.date else None,
-                 p.primary_category, tuple(t)) for p, s, t in zip(found, scores, terms)),
-            query=label,
-        )
+    @staticmethod
+    def _spec(key: str) -> ModelSpec:
+        return get_model(key.split("@")[0])
 
 
 _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primary_category", "categories",
-                  "tldr", "motivation", "method", "result", "conclusion", "code_url", "date", "source",
-                  "line", "flagged"]
+                  "tldr", "motivation", "method", "result", "conclusion", "code_url", "first_seen", "source",
+                  "line", "flagged", "dates"]
 
 
-def _filter_mask(frame: pd.DataFrame, since, until, categories) -> pd.Series:
-    keep = pd.Series(True, index=frame.index)
-    seen = frame["first_seen"]
-    if since is not None:
-        keep &= seen.map(lambda d: d is not None and not pd.isna(d) and d >= since)
-    if until is not None:
-        keep &= seen.map(lambda d: d is not None and not pd.isna(d) and d <= until)
-    if categories:
-        wanted = set(categories)
-        keep &= frame["categories"].map(lambda cs: bool(wanted & set(cs)))
-    return keep
+def _filter(since=None, until=None, categories=None, date=None, ids=None) -> PaperFilter:
+    return PaperFilter(since=since, until=until, date=date, categories=tuple(categories or ()),
+                       ids=tuple(ids) if ids is not None else None)
+
+
+def _positive(k: int) -> int:
+    if k < 1:
+        raise LibraryError(f"k={k}: ask for at least one paper")
+    return k
+
+
+def _check_vectors(ids: list[str], matrix: np.ndarray, spec: ModelSpec) -> None:
+    if matrix.ndim != 2 or matrix.shape[0] != len(ids):
+        raise LibraryError(f"expected one vector per id ({len(ids)} x {spec.dimension}), got shape {matrix.shape}")
+    if matrix.shape[1] != spec.dimension:
+        raise LibraryError(f"the vectors have dimension {matrix.shape[1]}; model {spec.name} has {spec.dimension}: "
+                           "were they made with another model?")
+    if len(set(ids)) != len(ids):
+        raise LibraryError("the same id appears twice; give one vector per paper")
+    norms = np.linalg.norm(matrix.astype(np.float64), axis=1)
+    if not np.all(np.isfinite(norms)) or np.any(np.abs(norms - 1) > _UNIT_TOLERANCE):
+        bad = int(np.sum(~np.isfinite(norms) | (np.abs(norms - 1) > _UNIT_TOLERANCE)))
+        raise LibraryError(f"{bad} vectors are not unit length (normalise them: v / ||v||, as "
+                           "sentence-transformers' normalize_embeddings=True does)")
 
 
 __all__ = ["Library", "IngestResult", "default_path", "text_hash"]

@@ -1,0 +1,231 @@
+"""The vector index of one model of a file library: two segments kept in step with the store.
+
+- the *main* segment: an HNSW file beside the library holding every vector of the model up to
+  an id (``covers``), written only when it is built or extended;
+- the *tail*: the store's vectors with larger ids, searched exactly.
+
+Ingest adds vectors to the store only, so the tail grows and nothing is rewritten; when the
+tail passes ``TAIL_LIMIT`` vectors it is folded into the main segment (inside the ingest's
+transaction: if saving fails, the ingest rolls back). Small libraries are all tail: exact.
+
+Every candidate the main segment returns is mapped to the papers whose *current* vector it is
+(a paper whose text changed points at a newer vector; its old one is skipped) and rescored
+exactly with the store's float32 vector, so scores equal exact search's. A filter that keeps
+few papers is searched exactly over those papers alone; a broad one over-fetches.
+
+The main segment's state (file, covers, size) lives in the store's meta table, so it changes in
+the same transaction as the vectors; on open it is checked against the store (file present,
+size, dimension, a sample of vectors), and a deleted, truncated or foreign file is an error
+that says how to rebuild, never a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LibraryError
+from ..store import PaperFilter, PaperStore
+from .ann import HNSWIndex
+from .exact import ExactIndex
+
+TAIL_LIMIT = 20_000     # exact search over 20k vectors: ~3 ms; beyond it the tail joins the HNSW file
+EXACT_FILTER_LIMIT = 20_000  # a filter keeping at most this many papers is searched exactly
+_OVERFETCH = 3          # candidates per wanted hit from the HNSW graph, before filtering
+_SPOT_CHECKS = 4        # vectors compared with the store when the main segment is opened
+
+
+@dataclass(frozen=True)
+class MainState:
+    file: str
+    covers: int   # largest vector id in the file
+    size: int     # vectors in the file
+    ndim: int
+    bytes: int
+
+
+class SegmentedIndex:
+    """Search papers of ``store`` by vectors of ``model``; see the module docstring."""
+
+    def __init__(self, store: PaperStore, model: str, folder: Path, ndim: int):
+        self.store, self.model, self.folder, self.ndim = store, model, folder, ndim
+        self._main: HNSWIndex | None = None
+        self._main_state: MainState | None = None
+        self._tail: tuple[object, list[str], ExactIndex] | None = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def _meta_key(self) -> str:
+        return f"index:{self.model}"
+
+    def state(self) -> MainState | None:
+        value = self.store.get_meta(self._meta_key)
+        return MainState(**json.loads(value)) if value else None
+
+    def main(self) -> tuple[HNSWIndex | None, int]:
+        """The main segment, checked against the store, and the largest vector id it covers."""
+        state = self.state()
+        if state is None:
+            return None, 0
+        if state != self._main_state:
+            self._main, self._main_state = self._open_checked(state), state
+        return self._main, state.covers
+
+    def _open_checked(self, state: MainState) -> HNSWIndex:
+        path = self.folder / state.file
+        problem = None
+        if not path.exists():
+            problem = "missing (deleted?)"
+        elif path.stat().st_size != state.bytes:
+            problem = f"{path.stat().st_size} bytes where {state.bytes} were written (truncated or replaced)"
+        else:
+            try:
+                index = HNSWIndex.open(path)
+            except Exception as error:  # usearch reports a damaged file with several types
+                index, problem = None, f"unreadable ({error})"
+            if index is not None:
+                problem = self._disagreement(index, state)
+        if problem:
+            raise LibraryError(
+                f"the vector index {path} of model {self.model} is {problem}; nothing was changed. Rebuild "
+                f"it from the library with `semdigest index rebuild --library {self.store.location}` "
+                "(an ingest rebuilds it too)")
+        return index
+
+    def _disagreement(self, index: HNSWIndex, state: MainState) -> str | None:
+        if index.ndim != state.ndim or index.ndim != self.ndim:
+            return f"of dimension {index.ndim}, the model's is {self.ndim} (another model's index?)"
+        if len(index) != state.size:
+            return f"holding {len(index)} vectors where {state.size} were written"
+        count, largest = self.store.vector_id_range(self.model)
+        if largest < state.covers:
+            return "newer than the library (was the library file restored from a backup?)"
+        sample = np.linspace(1, state.covers, _SPOT_CHECKS).astype(np.int64)
+        present = [int(k) for k in sample if self.store.vectors_by_id(self.model, [int(k)]).size]
+        if present and not np.allclose(index.get(np.array(present)), self.store.vectors_by_id(self.model, present),
+                                       atol=2e-3):  # half precision in the file
+            return "holding other vectors than the library's (another library's or model's index?)"
+        return None
+
+    def tail(self) -> tuple[list[str], ExactIndex]:
+        """The papers whose vector is newer than the main segment, cached until the store changes."""
+        version = self.store.data_version()
+        if self._tail is None or self._tail[0] != version:
+            covers = self.main()[1]
+            linked = self.store.linked_vectors(self.model, min_vector_id=covers)
+            self._tail = (version, linked.arxiv_ids, ExactIndex(np.arange(len(linked.arxiv_ids)), self._shaped(linked.matrix)))
+        return self._tail[1], self._tail[2]
+
+    def _shaped(self, matrix: np.ndarray) -> np.ndarray:
+        return matrix if matrix.size else np.zeros((0, self.ndim), dtype=np.float32)
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, queries: np.ndarray, k: int, where: PaperFilter = PaperFilter(),
+               exclude: list[set[str]] | None = None) -> list[list[tuple[str, float]]]:
+        """For each query, up to k (arXiv id, cosine) of papers passing ``where``, best first,
+        never one in ``exclude[i]``; equal scores in arXiv-id order."""
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        exclude = exclude or [set() for _ in queries]
+        if where and self.store.count_papers(where) <= EXACT_FILTER_LIMIT:
+            linked = self.store.linked_vectors(self.model, where)
+            return self._exact(linked.arxiv_ids, self._shaped(linked.matrix), queries, k, exclude)
+        if where:  # a broad filter: the tail's papers that pass it, straight from the store
+            linked = self.store.linked_vectors(self.model, where, min_vector_id=self.main()[1])
+            found = self._exact(linked.arxiv_ids, self._shaped(linked.matrix), queries, k, exclude)
+        else:
+            tail_ids, tail = self.tail()
+            found = self._exact(tail_ids, tail.matrix, queries, k, exclude)
+        main, _ = self.main()
+        if main is not None:
+            share = 1.0 if not where else max(self.store.count_papers(where) / max(len(main), 1), 1e-6)
+            for q, query in enumerate(queries):
+                found[q] = _best(found[q] + self._from_main(main, query, k, where, exclude[q], share), k)
+        return found
+
+    def _exact(self, ids: list[str], matrix: np.ndarray, queries: np.ndarray, k: int,
+               exclude: list[set[str]]) -> list[list[tuple[str, float]]]:
+        if not ids:
+            return [[] for _ in queries]
+        index = ExactIndex(np.arange(len(ids)), matrix)
+        rows, scores = index.search(queries, k + max(len(e) for e in exclude))
+        return [[(ids[r], float(s)) for r, s in zip(row_ids, row_scores) if ids[r] not in exclude[q]][:k]
+                for q, (row_ids, row_scores) in enumerate(zip(rows, scores))]
+
+    def _from_main(self, main: HNSWIndex, query: np.ndarray, k: int, where: PaperFilter,
+                   exclude: set[str], share: float) -> list[tuple[str, float]]:
+        fetch = math.ceil((k + len(exclude)) * _OVERFETCH / share)
+        while True:
+            keys = main.search(query, min(fetch, len(main)))
+            papers = self.store.papers_of_vectors(self.model, keys, where)
+            hits = [(arxiv_id, key) for key in keys for arxiv_id in papers.get(int(key), ()) if arxiv_id not in exclude]
+            if len(hits) >= k or fetch >= len(main):
+                break
+            fetch *= 4  # stale vectors or a filter rejected too many: look further
+        if not hits:
+            return []
+        vectors = self.store.vectors_by_id(self.model, [key for _, key in hits])
+        return _best([(arxiv_id, float(score)) for (arxiv_id, _), score in zip(hits, vectors @ query)], k)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def needs_folding(self) -> bool:
+        return len(self.tail()[0]) > TAIL_LIMIT
+
+    def rebuild(self, extend: bool = True) -> MainState:
+        """Fold the tail into the main segment (``extend``) or build it afresh from every vector of
+        the model; call inside the store's write transaction, which records the new state."""
+        state = self.state()
+        count, largest = self.store.vector_id_range(self.model)
+        start = 0
+        if extend and state is not None:
+            main = HNSWIndex.open(self.folder / state.file, view=False)
+            start = state.covers
+        else:
+            main = HNSWIndex.build(self.ndim, [])
+        bar = _progress(count - (state.size if extend and state else 0), f"Indexing {self.model}")
+        for keys, matrix in self._batches(start, largest):
+            main.add(keys, matrix)
+            bar.update(len(keys))
+        bar.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{_slug(self.model)}-{largest}.usearch"
+        try:
+            size = main.save(self.folder / name)
+        except (OSError, RuntimeError) as error:
+            raise LibraryError(f"could not save the vector index in {self.folder} ({error}); the library was "
+                               "left as it was. Free some disk space and run the command again") from None
+        new = MainState(file=name, covers=largest, size=len(main), ndim=self.ndim, bytes=size)
+        self.store.set_meta(self._meta_key, json.dumps(asdict(new)))
+        if state is not None and state.file != name:
+            (self.folder / state.file).unlink(missing_ok=True)
+        self._main, self._main_state, self._tail = None, None, None
+        return new
+
+    def _batches(self, start: int, largest: int):
+        for keys, matrix in self.store.iter_vectors(self.model, largest):
+            keep = keys > start
+            if keep.any():
+                yield keys[keep], matrix[keep]
+
+
+def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """A paper's current vector lies in one segment only, so merged hits never repeat a paper."""
+    return sorted(hits, key=lambda h: (-h[1], h[0]))[:k]
+
+
+def _slug(model: str) -> str:
+    return f"{model.split('@')[0]}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
+
+
+def _progress(total: int, description: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="vector", disable=not sys.stderr.isatty(), leave=False)

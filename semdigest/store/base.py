@@ -1,0 +1,143 @@
+"""What a paper store is: the protocol every backend (SQLite, PostgreSQL) implements.
+
+A store keeps papers, the dates of the digests they appeared in, their categories, one vector
+per (model, exact text) with an integer id, the link from each paper to its current vector per
+model, and document frequencies of terms (for why-related in O(k)). It knows nothing of
+embedding models or digests: the Library hands it records, vectors and counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..records import Paper
+from .merge import Upsert
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """Which papers a query may return; every field narrows, None means no condition.
+
+    ``since`` / ``until`` bound the first-seen date; ``date`` keeps papers listed in that
+    day's digest (weekend re-publications too); ``categories`` keeps papers in any of them.
+    """
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    date: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    ids: tuple[str, ...] | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.since, self.until, self.date, self.categories, self.ids is not None))
+
+
+@dataclass(frozen=True)
+class LinkedVectors:
+    """Papers and their vectors of one model, in arXiv-id order."""
+
+    arxiv_ids: list[str]
+    vector_ids: np.ndarray   # int64, the index keys
+    matrix: np.ndarray       # float32 unit vectors, one row per paper
+
+
+class PaperStore(ABC):
+    """The protocol. Writes happen inside ``with store.write():`` (one transaction)."""
+
+    location: str  # what to show the user: a path, or a URL with the password masked
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @abstractmethod
+    def write(self) -> AbstractContextManager[None]:
+        """One all-or-nothing write transaction; waits while another writer holds the lock."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def data_version(self) -> object:
+        """Changes whenever any connection commits: the key for in-memory caches."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- papers -----------------------------------------------------------------------------
+    @abstractmethod
+    def upsert_papers(self, papers: Iterable[Paper]) -> list[Upsert]:
+        """Apply the shared merge policy (store/merge.py); record every appearance."""
+
+    @abstractmethod
+    def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]: ...
+
+    @abstractmethod
+    def iter_papers(self, where: PaperFilter = PaperFilter()) -> Iterator[tuple[Paper, list[str]]]:
+        """Matching papers in arXiv-id order, each with its digest dates."""
+
+    @abstractmethod
+    def count_papers(self, where: PaperFilter = PaperFilter()) -> int: ...
+
+    @abstractmethod
+    def arxiv_ids(self, where: PaperFilter) -> list[str]: ...
+
+    # -- vectors ----------------------------------------------------------------------------
+    @abstractmethod
+    def vector_ids_of_hashes(self, model: str, hashes: Iterable[str]) -> dict[str, int]:
+        """Ids of the stored vectors of these exact texts (by hash), for those that exist."""
+
+    @abstractmethod
+    def put_vectors(self, model: str, backend: str, vectors: Mapping[str, np.ndarray]) -> dict[str, int]:
+        """Store new vectors keyed by text hash; returns text hash -> vector id."""
+
+    @abstractmethod
+    def link(self, model: str, links: Mapping[str, int]) -> None:
+        """Point papers (arXiv id -> vector id) at their current vector of ``model``."""
+
+    @abstractmethod
+    def unlinked(self, model: str) -> list[str]:
+        """Papers with no vector of ``model`` yet."""
+
+    @abstractmethod
+    def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(),
+                       min_vector_id: int = 0) -> LinkedVectors:
+        """Matching papers with a vector of ``model`` (vector id > min_vector_id)."""
+
+    @abstractmethod
+    def vectors_by_id(self, model: str, vector_ids: Iterable[int]) -> np.ndarray: ...
+
+    @abstractmethod
+    def papers_of_vectors(self, model: str, vector_ids: Iterable[int],
+                          where: PaperFilter = PaperFilter()) -> dict[int, list[str]]:
+        """Matching papers whose current vector is one of these: vector id -> arXiv ids."""
+
+    @abstractmethod
+    def vector_id_range(self, model: str) -> tuple[int, int]:
+        """(count, largest id) of every vector of ``model``, linked or not."""
+
+    @abstractmethod
+    def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000
+                     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every vector of ``model`` with id <= max_vector_id, in (ids, matrix) batches."""
+
+    @abstractmethod
+    def models(self) -> dict[str, int]:
+        """Model key -> number of papers linked to a vector of it."""
+
+    # -- term statistics (why-related) ------------------------------------------------------
+    @abstractmethod
+    def add_term_counts(self, delta: Counter, documents: int) -> None:
+        """Add (negative: remove) documents' terms to the document frequencies, and ``documents``
+        to the number of documents counted."""
+
+    @abstractmethod
+    def term_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Document frequency of each known term, and the number of documents counted."""

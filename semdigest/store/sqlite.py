@@ -1,0 +1,404 @@
+"""The embedded store: one SQLite file (WAL), no server.
+
+Every write is one transaction taken with BEGIN IMMEDIATE, so a crash leaves the file as it
+was before or fully updated, and a second writer waits for the first instead of failing.
+A file of another program, a damaged file and a library in a folder the user cannot write
+are told apart before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LibraryError
+from ..records import SUMMARY_FIELDS, Paper
+from . import merge
+from .base import LinkedVectors, PaperFilter, PaperStore
+
+APPLICATION = "semdigest"
+SCHEMA_VERSION = "2"
+_BUSY_TIMEOUT_MS = 10 * 60 * 1000  # a concurrent ingest may hold the lock while it writes
+_CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit
+# Below this size every write first runs SQLite's quick_check (about 0.1 s per 50 MB here), so a
+# damaged file is never written to; larger files are checked by `semdigest library check`.
+_CHECK_BEFORE_WRITE_BYTES = 512 * 2**20
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE papers (
+    arxiv_id TEXT PRIMARY KEY, version INTEGER, title TEXT NOT NULL, authors TEXT NOT NULL,
+    abstract TEXT NOT NULL, primary_category TEXT, categories TEXT NOT NULL,
+    tldr TEXT, motivation TEXT, method TEXT, result TEXT, conclusion TEXT, code_url TEXT,
+    flagged INTEGER NOT NULL, first_seen TEXT, summary_date TEXT, source TEXT, line INTEGER
+);
+CREATE INDEX papers_by_first_seen ON papers(first_seen);
+CREATE TABLE appearances (
+    arxiv_id TEXT NOT NULL REFERENCES papers(arxiv_id), date TEXT NOT NULL, source TEXT,
+    PRIMARY KEY (arxiv_id, date)
+);
+CREATE INDEX appearances_by_date ON appearances(date);
+CREATE TABLE paper_categories (
+    category TEXT NOT NULL, arxiv_id TEXT NOT NULL, PRIMARY KEY (category, arxiv_id)
+) WITHOUT ROWID;
+CREATE TABLE vectors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, text_hash TEXT NOT NULL,
+    backend TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE (model, text_hash)
+);
+CREATE TABLE paper_vectors (
+    model TEXT NOT NULL, arxiv_id TEXT NOT NULL, vector_id INTEGER NOT NULL REFERENCES vectors(id),
+    PRIMARY KEY (model, arxiv_id)
+) WITHOUT ROWID;
+CREATE INDEX paper_vectors_by_vector ON paper_vectors(model, vector_id);
+CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+"""
+PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
+                 "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
+                 "summary_date", "source", "line")
+_DAMAGED = ("malformed", "not a database", "file is encrypted", "disk i/o error")
+
+
+class SQLiteStore(PaperStore):
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        self.read_only = False
+        if self.path.is_dir():
+            raise LibraryError(f"--library {self.path} is a folder; give a library file path "
+                               f"such as {self.path / 'library.sqlite'}")
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if not exists and not create:
+            raise LibraryError(f"no library at {self.path}; run `semdigest ingest DIGEST` first")
+        if exists and not _is_sqlite(self.path):
+            raise LibraryError(f"{self.path} is not a semdigest library (not an SQLite file); it was "
+                               "left untouched. Pass another --library path.")
+        if not exists:
+            _make_parent(self.path)
+        self.conn = self._connect(exists)
+        try:
+            self._check_or_create()  # before anything that writes: a foreign file stays untouched
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            self.conn.close()
+            raise self.damaged(error) from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _connect(self, exists: bool) -> sqlite3.Connection:
+        """Read-write where the user may write; read-only (and then immutable, as a WAL file in a
+        folder without write access needs) where not, so a shared read-only library still answers."""
+        writable = not exists or (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
+        uris = [f"file:{self.path}?mode=rwc"] if writable else \
+            [f"file:{self.path}?mode=ro", f"file:{self.path}?immutable=1"]
+        for uri in uris:
+            conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                self.read_only = not writable
+                return conn
+            except sqlite3.OperationalError as error:
+                conn.close()
+                last = error
+        raise LibraryError(f"cannot open the library {self.path}: {last}; check the file's permissions")
+
+    def _check_or_create(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            if self.read_only:
+                raise LibraryError(f"{self.path} is empty and read-only; run `semdigest ingest` where you can write")
+            with self.write(check=False):
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    self.conn.execute(statement)
+                self.conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                    ("application", APPLICATION), ("schema_version", SCHEMA_VERSION),
+                    ("library_id", uuid.uuid4().hex)])
+            return
+        meta = dict(self.conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+        if meta.get("application") != APPLICATION:
+            raise LibraryError(f"{self.path} is an SQLite file of another program, not a semdigest library; "
+                               "it was left untouched. Pass another --library path.")
+        if meta.get("schema_version") == "1":
+            from .sqlite_upgrade import upgrade_from_v1
+
+            upgrade_from_v1(self)
+        elif meta.get("schema_version") != SCHEMA_VERSION:
+            raise LibraryError(f"{self.path} has library schema {meta.get('schema_version')}, "
+                               f"this semdigest reads {SCHEMA_VERSION}; upgrade semdigest")
+
+    def damaged(self, error: Exception) -> LibraryError:
+        return LibraryError(
+            f"the library file {self.path} is damaged ({error}); nothing was written to it. Check it "
+            f"with `sqlite3 {self.path} 'PRAGMA integrity_check'`, then restore a backup or recover "
+            f"what is readable: `sqlite3 {self.path} .recover | sqlite3 recovered.sqlite`")
+
+    @contextmanager
+    def write(self, check: bool = True) -> Iterator[None]:
+        """One all-or-nothing write transaction; waits while another process writes."""
+        if self.read_only:
+            raise LibraryError(f"the library {self.path} is read-only here (no write permission on the "
+                               "file or its folder); queries work, writes need another --library path")
+        try:
+            if check and self.path.stat().st_size <= _CHECK_BEFORE_WRITE_BYTES:
+                self.check(quick=True)
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise self.damaged(error) from None
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            self.conn.execute("ROLLBACK")
+            raise self.damaged(error) if _is_damage(error) else error from None
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def check(self, quick: bool = False) -> None:
+        """SQLite's own integrity check; a LibraryError with how to recover if it finds damage."""
+        pragma = "quick_check" if quick else "integrity_check"
+        rows = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}(5)")]
+        if rows != ["ok"]:
+            raise self.damaged(sqlite3.DatabaseError("; ".join(rows)))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def data_version(self) -> tuple[int, int]:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- papers -----------------------------------------------------------------------------
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> list[merge.Upsert]:
+        papers = list(papers)
+        stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
+        plans = merge.plan_upserts(papers, stored)
+        for incoming, plan in zip(papers, plans):
+            if plan.status != "unchanged":
+                self.conn.execute(f"INSERT OR REPLACE INTO papers VALUES ({', '.join('?' * len(PAPER_COLUMNS))})",
+                                  _row(plan.paper, plan.summary_date))
+                self.conn.execute("DELETE FROM paper_categories WHERE arxiv_id = ?", (incoming.arxiv_id,))
+                self.conn.executemany("INSERT INTO paper_categories VALUES (?, ?)",
+                                      [(c, incoming.arxiv_id) for c in plan.paper.categories])
+            date = incoming.date.isoformat() if incoming.date else ""
+            self.conn.execute("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
+                              (incoming.arxiv_id, date, incoming.source))
+        return plans
+
+    def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
+        columns = ", ".join(PAPER_COLUMNS)
+        found = {}
+        for chunk in _chunks(ids):
+            for row in self.conn.execute(f"SELECT {columns} FROM papers WHERE arxiv_id IN ({_marks(chunk)})", chunk):
+                summary_date = row[PAPER_COLUMNS.index("summary_date")]
+                found[row[0]] = (_paper(row), dt.date.fromisoformat(summary_date) if summary_date else None)
+        return found
+
+    def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
+        return {i: paper for i, (paper, _) in self._stored_with_summary_dates(list(ids)).items()}
+
+    def iter_papers(self, where: PaperFilter = PaperFilter()) -> Iterator[tuple[Paper, list[str]]]:
+        condition, params = _where(where)
+        columns = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
+        rows = self.conn.execute(
+            f"SELECT {columns}, (SELECT group_concat(date, ' ') FROM "
+            "(SELECT date FROM appearances a WHERE a.arxiv_id = p.arxiv_id ORDER BY date)) "
+            f"FROM papers p WHERE {condition} ORDER BY p.arxiv_id", params)
+        for row in rows:
+            yield _paper(row[:-1]), (row[-1] or "").split()
+
+    def count_papers(self, where: PaperFilter = PaperFilter()) -> int:
+        condition, params = _where(where)
+        return self.conn.execute(f"SELECT count(*) FROM papers p WHERE {condition}", params).fetchone()[0]
+
+    def arxiv_ids(self, where: PaperFilter) -> list[str]:
+        condition, params = _where(where)
+        return [r[0] for r in self.conn.execute(
+            f"SELECT p.arxiv_id FROM papers p WHERE {condition} ORDER BY p.arxiv_id", params)]
+
+    # -- vectors ----------------------------------------------------------------------------
+
+    def vector_ids_of_hashes(self, model: str, hashes: Iterable[str]) -> dict[str, int]:
+        found = {}
+        for chunk in _chunks(list(hashes)):
+            found.update(self.conn.execute(
+                f"SELECT text_hash, id FROM vectors WHERE model = ? AND text_hash IN ({_marks(chunk)})",
+                [model, *chunk]))
+        return found
+
+    def put_vectors(self, model: str, backend: str, vectors: Mapping[str, np.ndarray]) -> dict[str, int]:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO vectors (model, text_hash, backend, vector) VALUES (?, ?, ?, ?)",
+            ((model, h, backend, np.asarray(v, dtype="<f4").tobytes()) for h, v in vectors.items()))
+        return self.vector_ids_of_hashes(model, vectors)
+
+    def link(self, model: str, links: Mapping[str, int]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO paper_vectors VALUES (?, ?, ?)",
+                              ((model, arxiv_id, int(v)) for arxiv_id, v in links.items()))
+
+    def unlinked(self, model: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT arxiv_id FROM papers p WHERE NOT EXISTS (SELECT 1 FROM paper_vectors l "
+            "WHERE l.model = ? AND l.arxiv_id = p.arxiv_id) ORDER BY arxiv_id", (model,))]
+
+    def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(), min_vector_id: int = 0) -> LinkedVectors:
+        condition, params = _where(where)
+        rows = self.conn.execute(
+            "SELECT p.arxiv_id, v.id, v.vector FROM papers p "
+            "JOIN paper_vectors l ON l.arxiv_id = p.arxiv_id AND l.model = ? "
+            f"JOIN vectors v ON v.id = l.vector_id WHERE v.id > ? AND {condition} ORDER BY p.arxiv_id",
+            [model, min_vector_id, *params]).fetchall()
+        return LinkedVectors([r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64),
+                             _matrix([r[2] for r in rows]))
+
+    def vectors_by_id(self, model: str, vector_ids: Iterable[int]) -> np.ndarray:
+        ids = [int(i) for i in vector_ids]
+        blobs = {}
+        for chunk in _chunks(ids):
+            blobs.update(self.conn.execute(
+                f"SELECT id, vector FROM vectors WHERE model = ? AND id IN ({_marks(chunk)})", [model, *chunk]))
+        return _matrix([blobs[i] for i in ids])
+
+    def papers_of_vectors(self, model: str, vector_ids: Iterable[int],
+                          where: PaperFilter = PaperFilter()) -> dict[int, list[str]]:
+        condition, params = _where(where)
+        found: dict[int, list[str]] = {}
+        for chunk in _chunks([int(i) for i in vector_ids]):
+            for vector_id, arxiv_id in self.conn.execute(
+                    "SELECT l.vector_id, p.arxiv_id FROM paper_vectors l JOIN papers p ON p.arxiv_id = l.arxiv_id "
+                    f"WHERE l.model = ? AND l.vector_id IN ({_marks(chunk)}) AND {condition} ORDER BY p.arxiv_id",
+                    [model, *chunk, *params]):
+                found.setdefault(vector_id, []).append(arxiv_id)
+        return found
+
+    def vector_id_range(self, model: str) -> tuple[int, int]:
+        count, largest = self.conn.execute("SELECT count(*), max(id) FROM vectors WHERE model = ?", (model,)).fetchone()
+        return count, largest or 0
+
+    def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000
+                     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        last = 0
+        while True:
+            rows = self.conn.execute("SELECT id, vector FROM vectors WHERE model = ? AND id > ? AND id <= ? "
+                                     "ORDER BY id LIMIT ?", (model, last, max_vector_id, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield np.array([r[0] for r in rows], dtype=np.int64), _matrix([r[1] for r in rows])
+
+    def models(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT model, count(*) FROM paper_vectors GROUP BY model"))
+
+    # -- term statistics --------------------------------------------------------------------
+
+    def add_term_counts(self, delta: Counter, documents: int) -> None:
+        self.conn.executemany(
+            "INSERT INTO term_df VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+            ((t, n) for t, n in delta.items() if n))
+        if any(n < 0 for n in delta.values()):
+            self.conn.execute("DELETE FROM term_df WHERE df <= 0")
+        self.set_meta("term_documents", str(int(self.get_meta("term_documents") or 0) + documents))
+
+    def term_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        found = {}
+        for chunk in _chunks(list(terms)):
+            found.update(self.conn.execute(f"SELECT term, df FROM term_df WHERE term IN ({_marks(chunk)})", chunk))
+        return found, int(self.get_meta("term_documents") or 0)
+
+
+def _where(where: PaperFilter) -> tuple[str, list]:
+    """A condition on papers aliased ``p``, and its parameters."""
+    conditions, params = ["1"], []
+    if where.since:
+        conditions.append("p.first_seen >= ?")
+        params.append(where.since.isoformat())
+    if where.until:
+        conditions.append("p.first_seen <= ?")
+        params.append(where.until.isoformat())
+    if where.date:
+        conditions.append("p.arxiv_id IN (SELECT arxiv_id FROM appearances WHERE date = ?)")
+        params.append(where.date.isoformat())
+    if where.categories:
+        conditions.append(f"p.arxiv_id IN (SELECT arxiv_id FROM paper_categories WHERE category IN "
+                          f"({_marks(where.categories)}))")
+        params += list(where.categories)
+    if where.ids is not None:
+        conditions.append("p.arxiv_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(where.ids)))
+    return " AND ".join(conditions), params
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    return any(word in str(error).lower() for word in _DAMAGED)
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LibraryError(f"cannot create a library in {path.parent}: {error.strerror}; "
+                           "pass a --library path in a folder you can write") from None
+    if not os.access(path.parent, os.W_OK):
+        raise LibraryError(f"cannot create a library in {path.parent}: permission denied; "
+                           "pass a --library path in a folder you can write")
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(16) == b"SQLite format 3\x00"
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _marks(items) -> str:
+    return ", ".join("?" * len(items))
+
+
+def _matrix(blobs: list[bytes]) -> np.ndarray:
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1).astype(np.float32, copy=False)
+
+
+def _row(paper: Paper, summary_date: dt.date | None) -> tuple:
+    return (
+        paper.arxiv_id, paper.version, paper.title, json.dumps(list(paper.authors), ensure_ascii=False),
+        paper.abstract, paper.primary_category, json.dumps(list(paper.categories)),
+        *(getattr(paper, name) for name in SUMMARY_FIELDS), paper.code_url, int(paper.flagged),
+        paper.date.isoformat() if paper.date else None,
+        summary_date.isoformat() if summary_date else None, paper.source, paper.line,
+    )
+
+
+def _paper(row: tuple) -> Paper:
+    values = dict(zip(PAPER_COLUMNS, row))
+    first_seen = values.pop("first_seen")
+    values.pop("summary_date")
+    values["authors"] = tuple(json.loads(values["authors"]))
+    values["categories"] = tuple(json.loads(values["categories"]))
+    values["flagged"] = bool(values["flagged"])
+    values["date"] = dt.date.fromisoformat(first_seen) if first_seen else None
+    return Paper(**values)

@@ -1,0 +1,72 @@
+"""Terms of a paper's text for why-related: lower-cased words of three or more letters and
+the bigrams of adjacent ones, English stop words removed (arxiv-sanity-lite's analyser).
+
+Pure and import-light: the store counts document frequencies of these terms at ingest, so
+explaining k hits needs the k texts and the frequencies of their terms, never the library.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+_TOKEN = re.compile(r"\b[a-zA-Z][a-zA-Z\-]{2,}\b")
+_COMMON_SHARE = 0.1  # a term in more than a tenth of the library's papers explains nothing
+_MIN_PAPERS_FOR_COMMON = 50  # below this many papers every shared term is informative
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    lines = Path(__file__).with_name("stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def paper_text(title: str, abstract: str) -> str:
+    return f"{title}. {abstract}"
+
+
+def term_counts(text: str) -> Counter:
+    """Each unigram and bigram of ``text`` with how often it occurs."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop_words()]
+    return Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:]))
+
+
+def shared_terms(query: str, others: Sequence[str],
+                 frequencies: Callable[[set[str]], tuple[Mapping[str, int], int]], n: int = 5) -> list[list[str]]:
+    """For each of ``others``, up to n terms it shares with ``query``, strongest first.
+
+    A shared term weighs the product of its TF-IDF weights in the two texts (sublinear tf,
+    smoothed idf); the rows' lengths are constant for a pair, so only the shared terms'
+    document frequencies are needed: ``frequencies(terms)`` returns them and the number of papers.
+    """
+    query_counts = term_counts(query)
+    other_counts = [term_counts(text) for text in others]
+    shared = [set(query_counts) & set(counts) for counts in other_counts]
+    document_frequency, n_papers = frequencies(set().union(*shared))
+    result = []
+    for counts, terms in zip(other_counts, shared):
+        weights = _weights({t: (query_counts[t], counts[t]) for t in terms}, document_frequency, n_papers)
+        picked: list[str] = []
+        for term in sorted(weights, key=lambda t: (-weights[t], t)):
+            if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
+                picked.append(term)
+            if len(picked) == n:
+                break
+        result.append(picked)
+    return result
+
+
+def _weights(pairs: Mapping[str, tuple[int, int]], document_frequency: Mapping[str, int],
+             n_papers: int) -> dict[str, float]:
+    ceiling = _COMMON_SHARE * n_papers if n_papers >= _MIN_PAPERS_FOR_COMMON else math.inf
+    weights = {}
+    for term, (in_query, in_other) in pairs.items():
+        df = document_frequency.get(term, 0)
+        if df <= ceiling:
+            idf = math.log((1 + n_papers) / (1 + df)) + 1
+            weights[term] = (1 + math.log(in_query)) * (1 + math.log(in_other)) * idf * idf
+    return weights
