@@ -9,6 +9,8 @@ are told apart before anything is written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -64,9 +66,26 @@ CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
                  "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
                  "summary_date", "source", "line")
-_DAMAGED = ("malformed", "not a database", "file is encrypted", "disk i/o error")
+_DAMAGED = ("malformed", "not a database", "file is encrypted")
 
 
+def _named_damage(cls):
+    """Every public method turns SQLite's "malformed" errors into one that says how to recover."""
+    def wrap(method):
+        @functools.wraps(method)
+        def translated(self, *args, **kwargs):
+            with self._naming_damage():
+                result = method(self, *args, **kwargs)
+            return self._iterate_naming_damage(result) if inspect.isgenerator(result) else result
+        return translated
+
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_") and name not in ("write", "damaged"):
+            setattr(cls, name, wrap(value))
+    return cls
+
+
+@_named_damage
 class SQLiteStore(PaperStore):
     def __init__(self, path: str | Path, create: bool = True):
         self.path = Path(path).expanduser()
@@ -139,6 +158,19 @@ class SQLiteStore(PaperStore):
             raise LibraryError(f"{self.path} has library schema {meta.get('schema_version')}, "
                                f"this semdigest reads {SCHEMA_VERSION}; upgrade semdigest")
 
+    @contextmanager
+    def _naming_damage(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if _is_damage(error):
+                raise self.damaged(error) from None
+            raise
+
+    def _iterate_naming_damage(self, rows: Iterator) -> Iterator:
+        with self._naming_damage():
+            yield from rows
+
     def damaged(self, error: Exception) -> LibraryError:
         return LibraryError(
             f"the library file {self.path} is damaged ({error}); nothing was written to it. Check it "
@@ -160,12 +192,19 @@ class SQLiteStore(PaperStore):
         try:
             yield
         except sqlite3.DatabaseError as error:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
+            if "full" in str(error):
+                raise LibraryError(f"the disk holding {self.path} is full; nothing was written. Free some "
+                                   "space and run the command again") from None
             raise self.damaged(error) if _is_damage(error) else error from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite has already rolled back after some I/O errors
+            self.conn.execute("ROLLBACK")
 
     def check(self, quick: bool = False) -> None:
         """SQLite's own integrity check; a LibraryError with how to recover if it finds damage."""

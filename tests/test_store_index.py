@@ -1,0 +1,288 @@
+"""The store/index seams with the real model and real digests: upgrade of a 0.1 library, the HNSW
+segment against exact search, filters, a damaged or missing index, vectors from elsewhere,
+read paths that load no model, damaged and read-only library files, tiny libraries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from semdigest.errors import LibraryError
+from semdigest.index import segments
+from semdigest.library import Library
+from semdigest.readers import read
+from semdigest.records import Digest
+
+from .conftest import DAILY, ROOT, SEED_000
+from .helpers import digest_slice, run_cli
+
+V1_LIBRARY = ROOT / "tests" / "data" / "library-v1.sqlite"  # made by semdigest 0.1 (commit 079dcbd)
+
+
+@pytest.fixture()
+def seeds_copy(seeds_library, tmp_path):
+    """A private copy of the session's seeds library (514 papers, real vectors)."""
+    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = tmp_path / "seeds.sqlite"
+    shutil.copy(seeds_library.path, path)
+    return path
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_library_made_by_0_1_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.sqlite"
+    shutil.copy(V1_LIBRARY, path)
+    with Library.open(path) as library:
+        ids, matrix = library.vectors()
+        assert len(library) == len(ids) == 20  # every paper linked to its vector, no re-embedding
+        assert np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-3)
+        hits = library.related(ids[0], k=3)
+        assert len(hits) == 3 and all(h.shared_terms is not None for h in hits)
+        again = library.ingest(read(digest_slice(DAILY / "2026-06-11.md", tmp_path / "2026-06-11.md", 14)))
+        assert (again.new, again.embedded, again.reused) == (2, 2, 12)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, monkeypatch):
+    library = Library.open(seeds_copy)
+    ids, matrix = library.vectors()
+    exact = {}
+    for row in range(0, len(ids), 7):
+        scores = matrix @ matrix[row]
+        scores[row] = -np.inf
+        exact[ids[row]] = [ids[i] for i in np.lexsort((np.arange(len(ids)), -scores))[:10]]
+    library.rebuild_index()  # all 514 vectors into the HNSW file: the tail is empty
+    assert library.index().state().size == 514 and len(library.index().tail()[0]) == 0
+    recall = np.mean([len({h.arxiv_id for h in library.related(i, k=10)} & set(want)) / 10
+                      for i, want in exact.items()])
+    assert recall >= 0.97
+    # exact scores: candidates are rescored with the stored float32 vectors
+    hit = library.related(ids[0], k=1)[0]
+    assert hit.score == pytest.approx(float(matrix[ids.index(hit.arxiv_id)] @ matrix[0]), abs=1e-6)
+
+    # a filter that keeps one paper in a thousand, through the HNSW graph (no exact shortcut)
+    monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
+    few = ids[::997][:1]
+    categories = library.paper(few[0]).categories
+    only = [i for i in ids if library.paper(i).categories == categories and i != ids[1]]
+    hits = library.related(ids[1], k=5, categories=[categories[0]])
+    in_category = [i for i in ids if categories[0] in library.paper(i).categories and i != ids[1]]
+    scores = {i: float(matrix[ids.index(i)] @ matrix[1]) for i in in_category}
+    assert [h.arxiv_id for h in hits] == sorted(scores, key=lambda i: (-scores[i], i))[:5]
+    assert only  # the category exists beyond the query paper
+    library.close()
+
+
+def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(segments, "TAIL_LIMIT", 10)
+    library = Library.open(tmp_path / "lib.sqlite")
+    library.ingest(read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 8)))
+    assert library.index().state() is None  # 8 vectors: all tail, exact
+    library.ingest(read(digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)))
+    state = library.index().state()
+    assert state is not None and state.size == 16 and (library.index_folder / state.file).exists()
+    library.ingest(read(digest_slice(DAILY / "2026-06-11.md", tmp_path / "2026-06-11.md", 5)))
+    assert library.index().state() == state and len(library.index().tail()[0]) == 5
+    assert len(library.related(library.vectors()[0][0], k=20)) == 20
+    library.close()
+
+
+def test_a_deleted_truncated_or_foreign_index_is_an_error_until_rebuilt(seeds_copy, tmp_path):
+    library = Library.open(seeds_copy)
+    library.rebuild_index()
+    state = library.index().state()
+    index_file = library.index_folder / state.file
+    library.close()
+    good = index_file.read_bytes()
+    before = _sha(seeds_copy)
+    foreign = tmp_path / "foreign.sqlite"
+    for damage in ("delete", "truncate", "foreign"):
+        if damage == "delete":
+            index_file.unlink()
+        elif damage == "truncate":
+            index_file.write_bytes(good[: len(good) // 2])
+        else:
+            from semdigest.index.ann import HNSWIndex
+
+            rng = np.random.default_rng(0)
+            other = rng.standard_normal((514, 384)).astype(np.float32)
+            other /= np.linalg.norm(other, axis=1, keepdims=True)
+            HNSWIndex.build(384, [(np.arange(1, 515), other)]).save(foreign)
+            shutil.copy(foreign, index_file)
+            _record_index_bytes(seeds_copy, index_file.stat().st_size)  # only the content differs now
+            before = _sha(seeds_copy)
+        result = run_cli("related", "2602.04994", "--library", seeds_copy)
+        assert result.returncode == 2, (damage, result.stderr)
+        assert "index rebuild" in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert _sha(seeds_copy) == before
+        index_file.unlink(missing_ok=True)
+        index_file.write_bytes(good)
+        if damage == "foreign":
+            _record_index_bytes(seeds_copy, len(good))
+    rebuilt = run_cli("index", "rebuild", "--library", seeds_copy)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert run_cli("related", "2602.04994", "--library", seeds_copy).returncode == 0
+
+
+def _record_index_bytes(path, size: int) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = json_set(value, '$.bytes', ?) WHERE key LIKE 'index:%'", (size,))
+    conn.close()
+
+
+def test_a_full_disk_while_saving_the_index_leaves_the_library_as_it_was(seeds_copy):
+    before = _sha(seeds_copy)
+    # the disk "fills" as the index is saved: a file-size limit set just before the save
+    code = textwrap.dedent("""
+        import resource, sys
+        from semdigest.cli import main
+        from semdigest.index import ann
+        save = ann.HNSWIndex.save
+        def save_on_a_full_disk(self, path):
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+            return save(self, path)
+        ann.HNSWIndex.save = save_on_a_full_disk
+        sys.exit(main(sys.argv[1:]))
+    """)
+    result = subprocess.run([sys.executable, "-c", code, "index", "rebuild", "--library", str(seeds_copy)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "could not save the vector index" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    folder = seeds_copy.with_name(seeds_copy.name + ".index")
+    assert not any(folder.glob("*")) if folder.exists() else True  # no partial file left
+    with Library.open(seeds_copy) as library:
+        assert library.index().state() is None and len(library) == 514
+    assert _sha(seeds_copy) == before
+
+
+def test_read_paths_load_no_model_and_no_torch(seeds_library):
+    code = ("import sys; from semdigest import Library; library = Library.open(sys.argv[1], create=False); "
+            "ids, matrix = library.vectors(); library.related(ids[0], k=3); library.papers(); "
+            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'onnxruntime') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code, str(seeds_library.path)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_vectors_from_elsewhere_are_checked_then_searchable(tmp_path):
+    library = Library.open(tmp_path / "lib.sqlite")
+    digest = read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 12))
+    library.add(digest)
+    ids = [p.arxiv_id for p in digest.papers]
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((12, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with pytest.raises(LibraryError, match="dimension 128"):
+        library.add_vectors(None, ids, vectors[:, :128])
+    with pytest.raises(LibraryError, match="not unit length"):
+        library.add_vectors(None, ids, vectors * 2)
+    with pytest.raises(LibraryError, match="not in the library"):
+        library.add_vectors(None, [*ids[:-1], "9999.99999"], vectors)
+    assert library.vectors()[0] == []  # nothing half-added
+    np.savez(tmp_path / "backlog.npz", ids=np.array(ids), vectors=vectors)
+    library.close()
+    result = run_cli("vectors", "add", tmp_path / "backlog.npz", "--library", tmp_path / "lib.sqlite")
+    assert result.returncode == 0, result.stderr
+    with Library.open(tmp_path / "lib.sqlite") as library:
+        got_ids, got = library.vectors()
+        assert got_ids == sorted(ids) and np.allclose(got[got_ids.index(ids[0])], vectors[0])
+        assert library.related(ids[0], k=3)[0].score == pytest.approx(float(np.max(vectors[1:] @ vectors[0])), abs=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 2, 8])
+def test_tiny_libraries_answer_related_search_and_the_day(tmp_path, n):
+    path = tmp_path / "lib.sqlite"
+    with Library.open(path) as library:
+        library.ingest(read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", n)))
+        first = library.vectors()[0][0]
+        assert len(library.related(first, k=5)) == min(n - 1, 5)
+        assert len(library.search("language models", k=5)) == min(n, 5)
+        assert library.seen_before(dt.date(2026, 6, 9)) == {}
+    for args in (("related", first), ("search", "language models"), ("related", "--day", "2026-06-09")):
+        result = run_cli(*args, "--library", path)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_damaged_library_file_is_refused_for_writes_and_named_for_reads(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    with Library.open(path) as library:
+        library.ingest(read(digest_slice(SEED_000, tmp_path / "a.md", 40)))
+        library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(3 * page + 8, len(data) - page, 7 * page):  # scribble over several pages
+        data[offset:offset + 64] = b"\xa5" * 64
+    path.write_bytes(bytes(data))
+    before = _sha(path)
+    result = run_cli("ingest", digest_slice(SEED_000, tmp_path / "b.md", 45), "--library", path)
+    assert result.returncode != 0 and "damaged" in result.stderr and "integrity_check" in result.stderr
+    assert "Traceback" not in result.stderr and _sha(path) == before
+    for args in (("related", "2602.04994"), ("search", "robots"), ("topics", "--since", "2026-01-01")):
+        result = run_cli(*args, "--library", path)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.returncode == 0 or "damaged" in result.stderr or "not a usable" in result.stderr
+
+
+def _as_other_user(*args: str) -> subprocess.CompletedProcess:
+    """The CLI as an unprivileged user (root ignores file permissions)."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-m", "semdigest", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "HOME": "/tmp"})
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"), reason="needs setpriv to drop root")
+def test_a_read_only_folder_is_queried_and_a_new_library_there_is_a_clear_error(seeds_library, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shared-readonly")
+    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(seeds_library.path, folder / "library.sqlite")
+    for path in (folder, folder / "library.sqlite"):
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH | stat.S_IXOTH)
+    for parent in folder.parents:  # let the other user reach it
+        if str(parent).startswith(("/tmp/", "/var/tmp/")):
+            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
+    try:
+        result = _as_other_user("related", "2602.04994", "-k", "3", "--library", folder / "library.sqlite")
+        assert result.returncode == 0 and "3 hits" in result.stdout, result.stderr
+        result = _as_other_user("ingest", SEED_000, "--library", folder / "library.sqlite")
+        assert result.returncode == 2 and "read-only" in result.stderr and "Traceback" not in result.stderr
+        result = _as_other_user("ingest", SEED_000, "--library", folder / "new" / "library.sqlite")
+        assert result.returncode == 2 and "cannot create a library" in result.stderr
+        assert not (folder / "new").exists()
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_library_path_that_is_a_folder_is_a_clear_error(tmp_path):
+    result = run_cli("related", "2602.04994", "--library", tmp_path)
+    assert result.returncode == 2 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_cut_off_abstract_never_replaces_the_stored_one(tmp_path):
+    library = Library.open(tmp_path / "lib.sqlite")
+    digest = read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 3))
+    library.ingest(digest)
+    full = digest.papers[0]
+    cut = dataclasses.replace(full, abstract=full.abstract[: len(full.abstract) // 2], date=dt.date(2026, 6, 10))
+    result = library.ingest(Digest("partial.md", dt.date(2026, 6, 10), "markdown", (cut,)))
+    assert result.embedded == 0
+    assert library.paper(full.arxiv_id).abstract == full.abstract
+    library.close()
