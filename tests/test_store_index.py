@@ -96,7 +96,7 @@ def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path, monkeyp
     assert library.index().state() is None  # 8 vectors: all tail, exact
     library.ingest(read(digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)))
     state = library.index().state()
-    assert state is not None and state.size == 16 and (library.index_folder / state.file).exists()
+    assert state is not None and state.size == 16 and (library.store.index_folder / state.file).exists()
     library.ingest(read(digest_slice(DAILY / "2026-06-11.md", tmp_path / "2026-06-11.md", 5)))
     assert library.index().state() == state and len(library.index().tail()[0]) == 5
     assert len(library.related(library.vectors()[0][0], k=20)) == 20
@@ -107,7 +107,7 @@ def test_a_deleted_truncated_or_foreign_index_is_an_error_until_rebuilt(seeds_co
     library = Library.open(seeds_copy)
     library.rebuild_index()
     state = library.index().state()
-    index_file = library.index_folder / state.file
+    index_file = library.store.index_folder / state.file
     library.close()
     good = index_file.read_bytes()
     before = _sha(seeds_copy)

@@ -35,9 +35,8 @@ def register(commands) -> None:
 
 def run_index(args) -> int:
     with open_library(args) as library:
-        library.rebuild_index(embedder(args))
-        state = library.index(embedder(args)).state()
-    note(f"rebuilt {library.index_folder / state.file}: {state.size} vectors")
+        state = library.rebuild_index(embedder(args))
+    note(f"rebuilt the vector index: {state}")
     return 0
 
 

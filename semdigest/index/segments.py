@@ -176,8 +176,14 @@ class SegmentedIndex:
 
     # -- building ---------------------------------------------------------------------------
 
+    def check(self) -> None:
+        """The main segment against the store; a LibraryError that says how to rebuild if it differs."""
+        self.main()
+
     def needs_folding(self) -> bool:
-        return len(self.tail()[0]) > TAIL_LIMIT
+        count, _ = self.store.vector_id_range(self.model)
+        state = self.state()
+        return count - (state.size if state else 0) > TAIL_LIMIT
 
     def rebuild(self, extend: bool = True) -> MainState:
         """Fold the tail into the main segment (``extend``) or build it afresh from every vector of

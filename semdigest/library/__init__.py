@@ -17,7 +17,6 @@ import platformdirs
 
 from ..embedding import Embedder
 from ..errors import LibraryError
-from ..index.segments import SegmentedIndex
 from ..models import ModelSpec, get_model
 from ..records import Digest, Paper
 from ..results import Hits
@@ -64,16 +63,14 @@ class Library:
     encodes its query; ``ingest`` embeds only texts that have no vector yet.
     """
 
-    def __init__(self, store: PaperStore, index_folder: Path):
+    def __init__(self, store: PaperStore):
         self.store = store
-        self.index_folder = index_folder
         self._embedders: dict[object, Embedder] = {}
-        self._indexes: dict[str, SegmentedIndex] = {}
+        self._indexes: dict[str, object] = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
-        path = Path(path or default_path()).expanduser()
-        return cls(open_store(path, create=create), path.with_name(path.name + ".index"))
+        return cls(open_store(path or default_path(), create=create))
 
     @property
     def path(self) -> Path:
@@ -113,25 +110,25 @@ class Library:
             self._embedders[("query", model)] = Embedder(model, device="cpu", progress=False)
         return self._embedders[("query", model)]
 
-    def index(self, model: str | Embedder | None = None) -> SegmentedIndex:
-        """The vector index of a model: what neighbours are searched on."""
+    def index(self, model: str | Embedder | None = None):
+        """The vector index of a model, as the store keeps it: what neighbours are searched on."""
         embedder = self.embedder(model)
         if embedder.key not in self._indexes:
-            self._indexes[embedder.key] = SegmentedIndex(self.store, embedder.key, self.index_folder,
-                                                         embedder.spec.dimension)
+            self._indexes[embedder.key] = self.store.vector_index(embedder.key, embedder.spec.dimension)
         return self._indexes[embedder.key]
 
-    def rebuild_index(self, model: str | Embedder | None = None) -> None:
-        """Build the model's vector index afresh from the library's vectors (with a progress bar)."""
+    def rebuild_index(self, model: str | Embedder | None = None):
+        """Build the model's vector index afresh from the library's vectors (with a progress bar);
+        returns what the index says it now holds."""
         index = self.index(model)
         with self.store.write():
-            index.rebuild(extend=False)
+            return index.rebuild(extend=False)
 
     def check(self) -> None:
         """SQLite's full integrity check, and each model's index against the store."""
         self.store.check()
         for key in self.store.models():
-            SegmentedIndex(self.store, key, self.index_folder, self._spec(key).dimension).main()
+            self.store.vector_index(key, self._spec(key).dimension).check()
 
     # -- writing ------------------------------------------------------------------------------
 

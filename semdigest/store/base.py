@@ -62,6 +62,10 @@ class PaperStore(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
+    def check(self) -> None:
+        """The backend's own integrity check; a LibraryError that says how to recover."""
+
+    @abstractmethod
     def data_version(self) -> object:
         """Changes whenever any connection commits: the key for in-memory caches."""
 
@@ -131,6 +135,12 @@ class PaperStore(ABC):
     @abstractmethod
     def models(self) -> dict[str, int]:
         """Model key -> number of papers linked to a vector of it."""
+
+    @abstractmethod
+    def vector_index(self, model: str, ndim: int):
+        """The vector index of ``model`` for this store: an object with ``search(queries, k,
+        where, exclude)``, ``needs_folding()``, ``rebuild(extend)`` and ``check()`` (see
+        index/segments.py, the file-based one)."""
 
     # -- term statistics (why-related) ------------------------------------------------------
     @abstractmethod

@@ -348,6 +348,16 @@ class SQLiteStore(PaperStore):
     def models(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT model, count(*) FROM paper_vectors GROUP BY model"))
 
+    def vector_index(self, model: str, ndim: int):
+        from ..index.segments import SegmentedIndex
+
+        return SegmentedIndex(self, model, self.index_folder, ndim)
+
+    @property
+    def index_folder(self) -> Path:
+        """Where the HNSW files of this library live: beside it."""
+        return self.path.with_name(self.path.name + ".index")
+
     # -- term statistics --------------------------------------------------------------------
 
     def add_term_counts(self, delta: Counter, documents: int) -> None:
