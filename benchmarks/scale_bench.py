@@ -96,16 +96,15 @@ def remove_library(path: Path) -> None:
 
 
 def child(code: str, *args: str) -> tuple[float, float, str]:
-    """Run python code in a new process: (wall seconds, peak memory in MB, stdout)."""
+    """Run python code in a new process: (wall seconds, peak memory in MB, stdout). Peak memory
+    comes from GNU time: a child forked from this large process would report this one's pages."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    _, status, usage = os.wait4(process.pid, 0)
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code, *args],
+                            capture_output=True, text=True)
     wall = time.perf_counter() - start
-    out = process.stdout.read()
-    if status != 0:
-        raise RuntimeError(process.stderr.read())
-    return wall, usage.ru_maxrss / 1024, out
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return wall, int(result.stderr.strip().splitlines()[-1]) / 1024, result.stdout
 
 
 def cli(*args: str) -> tuple[float, float]:
@@ -151,7 +150,8 @@ def measure(path: Path, real: Library, new_day: Digest, rng: np.random.Generator
 
 def recall(library: Library, sample: list[str]) -> float:
     """Share of the exact top 10 the index returns, exact scores over every vector in batches."""
-    _, queries = library.vectors(ids=sample)
+    found_ids, matrix = library.vectors(ids=sample)
+    queries = matrix[[found_ids.index(i) for i in sample]]
     store, key = library.store, library.embedder().key
     best = [[] for _ in sample]
     for keys, matrix in store.iter_vectors(key, store.vector_id_range(key)[1], batch=100_000):

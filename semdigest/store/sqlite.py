@@ -313,9 +313,9 @@ class SQLiteStore(PaperStore):
     def vectors_by_id(self, model: str, vector_ids: Iterable[int]) -> np.ndarray:
         ids = [int(i) for i in vector_ids]
         blobs = {}
-        for chunk in _chunks(ids):
+        for chunk in _chunks(ids):  # "+model": look up by id, never scan the model's rows
             blobs.update(self.conn.execute(
-                f"SELECT id, vector FROM vectors WHERE model = ? AND id IN ({_marks(chunk)})", [model, *chunk]))
+                f"SELECT id, vector FROM vectors WHERE id IN ({_marks(chunk)}) AND +model = ?", [*chunk, model]))
         return _matrix([blobs[i] for i in ids])
 
     def papers_of_vectors(self, model: str, vector_ids: Iterable[int],
