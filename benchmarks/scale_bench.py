@@ -204,14 +204,16 @@ def main() -> None:
     vnni = "avx512_vnni" in Path("/proc/cpuinfo").read_text()
     print(f"CPU: {cpu}, {'AVX-512 VNNI' if vnni else 'AVX2 only'}, {os.cpu_count()} cores")
     real = real_library(args.out / "real.sqlite")
-    ids, vectors = real.vectors()
-    papers = [real.paper(i) for i in ids]
-    new_day = read(NEW_DAY)
-    # A new day of ~500 papers: NEW_DAY's papers that are not among the bases
-    new_day = replace(new_day, papers=tuple(p for p in new_day.papers if p.arxiv_id not in set(ids)))
-    missing = [p for p in new_day.papers if not real.vectors(ids=[p.arxiv_id])[0]]
+    day = read(NEW_DAY)
+    missing = [p for p in day.papers if not real.vectors(ids=[p.arxiv_id])[0]]
     if missing:
-        real.ingest(replace(new_day, papers=tuple(missing)))  # embedded once, then reused
+        real.ingest(replace(day, papers=tuple(missing)))  # embedded once, then reused
+    # the new day: the papers NEW_DAY lists first; the bases: every other real paper
+    first_seen = dict(zip(*real.papers()[["arxiv_id", "first_seen"]].to_numpy().T))
+    new_day = replace(day, papers=tuple(p for p in day.papers if first_seen[p.arxiv_id] == day.date))
+    ids, vectors = real.vectors()
+    keep = [row for row, i in enumerate(ids) if first_seen[i] != day.date]
+    papers, vectors = [real.paper(ids[row]) for row in keep], vectors[keep]
     print(f"bases: {len(papers)} real papers with MiniLM vectors; new day: {len(new_day.papers)} papers")
     rng = np.random.default_rng(0)
     # day report on an empty library first: warms numba's cache for the later, compared runs

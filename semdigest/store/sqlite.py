@@ -232,16 +232,14 @@ class SQLiteStore(PaperStore):
         papers = list(papers)
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
         plans = merge.plan_upserts(papers, stored)
-        for incoming, plan in zip(papers, plans):
-            if plan.status != "unchanged":
-                self.conn.execute(f"INSERT OR REPLACE INTO papers VALUES ({', '.join('?' * len(PAPER_COLUMNS))})",
-                                  _row(plan.paper, plan.summary_date))
-                self.conn.execute("DELETE FROM paper_categories WHERE arxiv_id = ?", (incoming.arxiv_id,))
-                self.conn.executemany("INSERT INTO paper_categories VALUES (?, ?)",
-                                      [(c, incoming.arxiv_id) for c in plan.paper.categories])
-            date = incoming.date.isoformat() if incoming.date else ""
-            self.conn.execute("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
-                              (incoming.arxiv_id, date, incoming.source))
+        changed = [plan for plan in plans if plan.status != "unchanged"]
+        self.conn.executemany(f"INSERT OR REPLACE INTO papers VALUES ({', '.join('?' * len(PAPER_COLUMNS))})",
+                              [_row(plan.paper, plan.summary_date) for plan in changed])
+        self.conn.executemany("DELETE FROM paper_categories WHERE arxiv_id = ?", [(p.paper.arxiv_id,) for p in changed])
+        self.conn.executemany("INSERT INTO paper_categories VALUES (?, ?)",
+                              [(c, p.paper.arxiv_id) for p in changed for c in p.paper.categories])
+        self.conn.executemany("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
+                              [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
