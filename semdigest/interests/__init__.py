@@ -9,13 +9,13 @@ BibTeX / Zotero exports come in through ``read_bibtex`` + ``import_bibtex``.
 from .bibtex import BibEntry, BibtexFile, parse_bibtex, read_bibtex
 from .importing import ImportSummary, import_bibtex
 from .model import Interest, Reference
-from .rankers import LinearRanker, NearestRanker
+from .rankers import CombinedRanker, LinearRanker, NearestRanker
 from .ranking import DEFAULT_RANKER, RANKERS, RankedPaper, Ranking, rank
 from .titles import TitleIndex, normalize_title
 from .vectors import InterestVectors, interest_vectors
 
 __all__ = [
-    "BibEntry", "BibtexFile", "DEFAULT_RANKER", "ImportSummary", "Interest", "InterestVectors", "LinearRanker",
+    "BibEntry", "BibtexFile", "CombinedRanker", "DEFAULT_RANKER", "ImportSummary", "Interest", "InterestVectors", "LinearRanker",
     "NearestRanker", "RANKERS", "RankedPaper", "Ranking", "Reference", "TitleIndex", "import_bibtex",
     "interest_vectors", "normalize_title", "parse_bibtex", "rank", "read_bibtex",
 ]

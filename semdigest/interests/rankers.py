@@ -8,6 +8,7 @@ vectors; nothing here knows about papers, stores or models.
   to its nearest papers in the rest of the library (the contrast; without it, this is
   zotero-arxiv-daily's similarity, and ``recency=True`` adds its time decay).
 - ``LinearRanker``: arxiv-sanity-lite's per-tag classifier, the interest against the library.
+- ``CombinedRanker``: both, each calibrated on held-out library papers, summed (the default).
 """
 
 from __future__ import annotations
@@ -155,6 +156,60 @@ class LinearRanker(BaseEstimator):
             from sklearn.linear_model import LogisticRegression
             return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000)
         raise ValueError(f"estimator must be 'svm' or 'logistic', not {self.estimator!r}")
+
+
+class CombinedRanker(BaseEstimator):
+    """The sum of several rankers' scores, each in standard deviations over ordinary library papers.
+
+    Rankers err differently (nearest neighbours follow the interest's local clusters, the
+    classifier a direction that separates it from the library), so the sum ranks better than
+    either. Each score is put on one scale without looking at the candidates: ``n_calibration``
+    background papers are held out of fitting and scored, and their mean and standard deviation
+    centre and scale that ranker. A paper's score is then its own, whatever else is ranked.
+
+    Parameters
+    ----------
+    rankers : list of estimators, default=None
+        None means ``[NearestRanker(), LinearRanker()]``. They are cloned, never changed.
+    n_calibration : int, default=500
+        Background papers held out to calibrate (at most a fifth of the background).
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    rankers_ : list of fitted estimators
+    location_, scale_ : ndarray of shape (n_rankers,)
+        Mean and standard deviation of each ranker's scores on the held-out papers.
+    """
+
+    def __init__(self, rankers=None, n_calibration: int = 500, random_state: int = 0):
+        self.rankers = rankers
+        self.n_calibration = n_calibration
+        self.random_state = random_state
+
+    def fit(self, positives: np.ndarray, negatives: np.ndarray | None = None,
+            background: np.ndarray | None = None) -> "CombinedRanker":
+        from sklearn.base import clone
+
+        positives = _check(positives, "positives", required=True)
+        background = _check(background, "background", dimension=positives.shape[1])
+        held_out = np.zeros(len(background), dtype=bool)
+        n = min(self.n_calibration, len(background) // 5)
+        if n >= 2:
+            held_out[np.random.default_rng(self.random_state).choice(len(background), n, replace=False)] = True
+        members = self.rankers if self.rankers is not None else [NearestRanker(), LinearRanker()]
+        self.rankers_ = [clone(r).fit(positives, negatives, background[~held_out]) for r in members]
+        location, scale = np.zeros(len(members)), np.ones(len(members))
+        if held_out.any():
+            scores = np.array([r.decision_function(background[held_out]) for r in self.rankers_])
+            location, spread = scores.mean(axis=1), scores.std(axis=1)
+            scale = np.where(spread > 0, spread, 1.0)
+        self.location_, self.scale_ = location, scale
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        scores = np.array([r.decision_function(X) for r in self.rankers_])
+        return ((scores - self.location_[:, None]) / self.scale_[:, None]).sum(axis=0)
 
 
 def _recency_weights(n: int) -> np.ndarray:

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .model import Interest
-from .rankers import LinearRanker, NearestRanker
+from .rankers import CombinedRanker, LinearRanker, NearestRanker
 from .vectors import InterestVectors
 
-RANKERS = {"nearest": NearestRanker, "classifier": LinearRanker}
-# benchmarks/interests_bench.py: on 7 fields x 5 days, contrasted nearest neighbours matched or
-# beat the classifier (whole first week, 20 and 5 seed papers) at a fifth of the time.
-DEFAULT_RANKER = "nearest"
+RANKERS = {"combined": CombinedRanker, "nearest": NearestRanker, "classifier": LinearRanker}
+# benchmarks/interests_bench.py: neither single ranker won everywhere; their calibrated sum
+# matched or beat the better of the two on every setting measured (README, "For you").
+DEFAULT_RANKER = "combined"
 MARKS = ("read", "not interesting")
 
 
@@ -88,10 +88,12 @@ def rank(interest: Interest, ids: Sequence[str], matrix: np.ndarray, vectors: In
     background : (ids, matrix), optional
         The rest of the library (up to that day), which both rankers contrast the interest
         with. The interest's own papers, its marked papers and the candidates are left out here.
-    ranker : "nearest", "classifier", or a fitted-on-call estimator with fit / decision_function
+    ranker : "combined" (the default), "nearest", "classifier", or an estimator with
+        fit(positives, negatives, background) and decision_function(X), fitted here
     n_closest : int
         How many of the interest's nearest papers each result names.
-    **params : parameters of the named ranker (``n_neighbors=5``, ``recency=True``, ``C=1``...).
+    **params : parameters of the named ranker (``n_neighbors=5``, ``recency=True``, ``C=1``...);
+        for "combined", pass ``rankers=[NearestRanker(...), LinearRanker(...)]``.
 
     Ties in score are broken by arXiv id, so the same inputs always give the same order.
     """
