@@ -83,7 +83,7 @@ def precision(scores_order: list[str], relevant: set[str]) -> tuple[float, float
 
 def random_precision(ids: list[str], relevant: set[str], seeds: int = 100) -> tuple[float, float, float]:
     rows = [precision(list(np.random.default_rng(s).permutation(ids)), relevant) for s in range(seeds)]
-    return tuple(float(np.nanmean(column)) for column in zip(*rows))
+    return tuple(_nanmean(column) for column in zip(*rows))
 
 
 def run(library: Library, settings: dict, embedder, first_week=FIRST_WEEK, last_day=None) -> None:

@@ -160,13 +160,14 @@ def _unenclose(value):
 
 
 def _failure(block, text: str) -> Skipped:
-    """Where a block failed, and why, in the words a reader of the file can act on."""
+    """A block that did not parse: the line it starts on, what went wrong, where parsing stopped."""
     error = block.error
-    reason = getattr(error, "abort_reason", None) or str(error) or type(error).__name__
-    end = getattr(error, "end_index", None)
+    reason = (getattr(error, "abort_reason", None) or str(error) or type(error).__name__).strip()
     line = block.start_line + 1
-    if end is not None:  # the line where parsing gave up is more useful than where the block began
-        line = text.count("\n", 0, end) + 1
-    raw = (block.raw or "").lstrip()
-    head = raw.split(",", 1)[0].split("\n", 1)[0][:60]
-    return Skipped(line, f"{head}: {reason.strip()} (from line {block.start_line + 1})")
+    end = getattr(error, "end_index", None)
+    if end is not None:
+        stopped = text.count("\n", 0, end) + 1
+        if stopped != line:
+            reason += f" (parsing stopped on line {stopped})"
+    head = (block.raw or "").lstrip().split(",", 1)[0].split("\n", 1)[0][:60]
+    return Skipped(line, f"{head}: {reason}")
