@@ -39,7 +39,7 @@ class ImportSummary:
             f"{self.source} -> {self.interest!r}: {self.entries} entries",
             f"{len(self.by_id)} by arXiv id",
             f"{len(self.by_title)} by title",
-            f"{len(self.by_id_not_in_library)} arXiv ids not in the library",
+            f"{len(self.by_id_not_in_library)} by arXiv id not in the library yet",
             f"{len(self.embedded)} embedded from title and abstract",
             f"{len(self.title_only)} from a title alone",
             f"{len(self.skipped)} skipped",
