@@ -24,7 +24,8 @@ class NearestRanker(BaseEstimator):
 
     score(x) = m_k(x, positives) - max(m_k(x, background), max cos(x, negatives))
 
-    where m_k is the mean of the k largest cosines. A paper scores high when the interest's
+    where m_k is the mean of the k largest cosines (without contrast the background term is
+    left out, and a max over nothing is no penalty). A paper scores high when the interest's
     papers are nearer to it than the library's papers usually are: a broad field that fills
     the library does not outrank a small one the reader asked for. A paper nearer to one the
     reader marked not interesting than to its usual neighbours loses the difference.
