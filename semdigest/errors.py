@@ -22,3 +22,16 @@ class LibraryError(SemdigestError):
 
 class ModelError(SemdigestError):
     """A model that is unknown or whose weights cannot be found locally."""
+
+
+class InterestError(SemdigestError):
+    """An interest that cannot be made as asked: a bad arXiv id, a missing name."""
+
+
+class BibtexError(SemdigestError):
+    """A BibTeX file that cannot be imported at all."""
+
+    def __init__(self, source: str, reason: str, line: int | None = None):
+        self.source, self.reason, self.line = source, reason, line
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {reason}")
