@@ -45,11 +45,11 @@ def shared_terms(query: str, others: Sequence[str],
     """
     query_counts = term_counts(query)
     other_counts = [term_counts(text) for text in others]
-    shared = [set(query_counts) & set(counts) for counts in other_counts]
-    document_frequency, n_papers = frequencies(set().union(*shared))
+    shared = [query_counts.keys() & counts.keys() for counts in other_counts]
+    idf = _idf(set().union(*shared), *frequencies(set().union(*shared)))
     result = []
     for counts, terms in zip(other_counts, shared):
-        weights = _weights({t: (query_counts[t], counts[t]) for t in terms}, document_frequency, n_papers)
+        weights = {t: _sublinear(query_counts[t]) * _sublinear(counts[t]) * idf[t] for t in terms if t in idf}
         picked: list[str] = []
         for term in sorted(weights, key=lambda t: (-weights[t], t)):
             if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
@@ -60,13 +60,17 @@ def shared_terms(query: str, others: Sequence[str],
     return result
 
 
-def _weights(pairs: Mapping[str, tuple[int, int]], document_frequency: Mapping[str, int],
-             n_papers: int) -> dict[str, float]:
+def _idf(terms: set[str], document_frequency: Mapping[str, int], n_papers: int) -> dict[str, float]:
+    """Squared smoothed idf of each term, without the terms too common to explain anything."""
     ceiling = _COMMON_SHARE * n_papers if n_papers >= _MIN_PAPERS_FOR_COMMON else math.inf
-    weights = {}
-    for term, (in_query, in_other) in pairs.items():
+    idf = {}
+    for term in terms:
         df = document_frequency.get(term, 0)
         if df <= ceiling:
-            idf = math.log((1 + n_papers) / (1 + df)) + 1
-            weights[term] = (1 + math.log(in_query)) * (1 + math.log(in_other)) * idf * idf
-    return weights
+            idf[term] = (math.log((1 + n_papers) / (1 + df)) + 1) ** 2
+    return idf
+
+
+@cache
+def _sublinear(count: int) -> float:
+    return 1 + math.log(count)

@@ -300,11 +300,13 @@ class SQLiteStore(PaperStore):
 
     def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(), min_vector_id: int = 0) -> LinkedVectors:
         condition, params = _where(where)
+        if min_vector_id:  # only then: a range on the link index would otherwise drive the query
+            condition, params = f"{condition} AND l.vector_id > ?", [*params, min_vector_id]
         rows = self.conn.execute(
             "SELECT p.arxiv_id, v.id, v.vector FROM papers p "
             "JOIN paper_vectors l ON l.arxiv_id = p.arxiv_id AND l.model = ? "
-            f"JOIN vectors v ON v.id = l.vector_id WHERE v.id > ? AND {condition} ORDER BY p.arxiv_id",
-            [model, min_vector_id, *params]).fetchall()
+            f"JOIN vectors v ON v.id = l.vector_id WHERE {condition} ORDER BY p.arxiv_id",
+            [model, *params]).fetchall()
         return LinkedVectors([r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64),
                              _matrix([r[2] for r in rows]))
 
@@ -389,7 +391,10 @@ def _where(where: PaperFilter) -> tuple[str, list]:
         conditions.append(f"p.arxiv_id IN (SELECT arxiv_id FROM paper_categories WHERE category IN "
                           f"({_marks(where.categories)}))")
         params += list(where.categories)
-    if where.ids is not None:
+    if where.ids is not None and len(where.ids) <= _CHUNK:  # a list the planner looks up by key
+        conditions.append(f"p.arxiv_id IN ({_marks(where.ids)})")
+        params += list(where.ids)
+    elif where.ids is not None:
         conditions.append("p.arxiv_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(where.ids)))
     return " AND ".join(conditions), params
