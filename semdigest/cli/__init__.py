@@ -67,14 +67,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _detach_stdout() -> None:
     """Point stdout at /dev/null, so the flush at interpreter exit neither fails nor prints."""
+    try:
+        target = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (a notebook): nothing to guard
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, target)
     os.close(devnull)
 
 
 _WHAT_TO_DO = {
     errno.ENOSPC: "free some disk space, or write somewhere else",
-    errno.EDQUOT: "free some of your disk quota, or write somewhere else",
+    getattr(errno, "EDQUOT", -1): "free some of your disk quota, or write somewhere else",  # not on Windows
     errno.EACCES: "choose a place you may write to, or change its permissions",
     errno.EPERM: "choose a place you may write to, or change its permissions",
     errno.EROFS: "the file system is read-only: choose another place",
