@@ -124,7 +124,7 @@ def test_parse_good_and_bad_reads_the_good_names_the_bad_and_says_so_in_its_exit
     _no_traceback(both)
     only_bad = run_cli("parse", bad)
     assert only_bad.returncode == 2
-    assert "exit status:" in run_cli("parse", "--help").stdout
+    assert "exit status (as cat or cp" in run_cli("parse", "--help").stdout
     assert "1  some files could not be read" in run_cli("ingest", "--help").stdout
 
 

@@ -14,7 +14,7 @@ from ..records import Digest, canonical_id
 
 # Exit statuses of the commands that read several digests (parse, ingest), as cp or cat do.
 EXIT_STATUS = """\
-exit status:
+exit status (as cat or cp: a script learns that a file was bad, and still gets the others):
   0  every file was read (entries skipped inside a file are reported, not failures)
   1  some files could not be read: each is named on stderr; the others were read in full
   2  nothing could be read, or another error"""
