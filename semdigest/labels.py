@@ -41,7 +41,10 @@ def topic_terms(texts: Sequence[str], labels: np.ndarray, n_terms: int = 5) -> d
         counts = vectorizer.fit_transform(texts)
     except ValueError:  # too few texts for min_df: every word is rare
         vectorizer.set_params(min_df=1)
-        counts = vectorizer.fit_transform(texts)
+        try:
+            counts = vectorizer.fit_transform(texts)
+        except ValueError:  # no English word at all (texts in another script): no key phrases
+            return {}
     vocabulary = vectorizer.get_feature_names_out()
     topics = sorted(set(labels.tolist()))
     per_topic = np.vstack([np.asarray(counts[labels == t].sum(axis=0)).ravel() for t in topics]).astype(float)

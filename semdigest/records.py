@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
+
+# New-style ids (2602.04994) and old-style ones (hep-th/9901001), each with an optional version,
+# never inside a longer number (2026.06.040921 holds no id).
+ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\d)")
+
+
+def canonical_id(text: str | None) -> str | None:
+    """The arXiv id, without version, that ``text`` names: ``2606.04092v2``, ``arXiv:2606.04092``,
+    ``https://arxiv.org/abs/2606.04092v1`` and ``.../pdf/2606.04092`` all give ``2606.04092``;
+    None when the text holds no arXiv id. Papers are stored and looked up under this form."""
+    match = ARXIV_ID.search(text or "")
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)

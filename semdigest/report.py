@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from .errors import LibraryError
 from .library import IngestResult, Library
 from .records import Digest
 from .results import Hits
-from .topicmap import TopicMap
+from .topicmap import TopicMap, author_text, text_or_none
 from .topics import TopicModel
 
 
@@ -49,7 +52,9 @@ class DayReport:
 
 def day_report(library: Library, digest: Digest, out: str | Path, model=None,
                topic_model: TopicModel | None = None, k_related: int = 3) -> DayReport:
-    """Ingest a digest, find its topics, draw both maps, and write index.html, report.md, papers.csv."""
+    """Ingest a digest, find its topics, draw both maps, and write index.html, report.md, papers.csv.
+
+    A digest without papers (header only: holidays) is a normal day: its report says so."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
@@ -58,68 +63,162 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     seconds["ingest"] = time.perf_counter() - start
     start = time.perf_counter()
     title = f"arXiv digest {digest.date or Path(digest.source).stem}"
-    day = topic_map(library, ids=[p.arxiv_id for p in digest.papers], model=model,
-                    topic_model=topic_model, title=title)
+    if digest.papers:
+        day = topic_map(library, ids=[p.arxiv_id for p in digest.papers], model=model,
+                        topic_model=topic_model, title=title)
+    else:
+        day = TopicMap.empty(title, topic_model)
     seconds["topics_and_map"] = time.perf_counter() - start
     start = time.perf_counter()
-    earlier = library.seen_before(digest.date, k=k_related, model=model) if digest.date else {}
+    earlier = {}
+    if digest.date and digest.papers and k_related:
+        earlier = library.seen_before(digest.date, k=k_related, model=model)
     seconds["related"] = time.perf_counter() - start
     start = time.perf_counter()
-    day.save_png(out / "map.png")
-    day.save_html(out / "map.html")
-    frame = day.papers.assign(date=digest.date.isoformat() if digest.date else "")
-    frame[["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y"]].to_csv(out / "papers.csv", index=False)
-    (out / "report.md").write_text(_markdown(day, earlier, ingest), encoding="utf-8")
-    (out / "index.html").write_text(_html(day, earlier, ingest), encoding="utf-8")
+    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date)
     seconds["write"] = time.perf_counter() - start
     return DayReport(out=out, ingest=ingest, map=day, seconds=seconds)
 
 
-def _markdown(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
-    lines = [f"# {day.heading()}", "", f"Ingest: {ingest}", "",
-             f"{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to "
-             "the nearest topic (flagged *).", "", "![topic map](map.png) · [interactive map](map.html)", ""]
+def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
+                 summary: str = "", date: dt.date | None = None) -> Path:
+    """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    earlier = earlier or {}
+    day.save_png(out / "map.png")
+    day.save_html(out / "map.html")
+    papers_table(day, date).to_csv(out / "papers.csv", index=False)
+    (out / "report.md").write_text(report_markdown(day, earlier, summary), encoding="utf-8")
+    (out / "index.html").write_text(report_html(day, earlier, summary), encoding="utf-8")
+    return out / "index.html"
+
+
+# What the report says where a paper lacks an optional field.
+NO_TLDR = "no TL;DR in the digest"
+NO_AUTHORS = "authors not listed"
+NO_CATEGORY = "no category"
+CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y",
+               "primary_category", "authors", "tldr", "code_url"]
+
+
+def papers_table(day: TopicMap, date: dt.date | None = None) -> pd.DataFrame:
+    """papers.csv: one row per paper; a missing field is an empty cell."""
+    frame = day.papers.assign(date=date.isoformat() if date else "")
+    for name in ("primary_category", "tldr", "code_url"):
+        frame[name] = [text_or_none(v) or "" for v in frame[name]]
+    frame["authors"] = [author_text(v) for v in frame["authors"]]
+    return frame[CSV_COLUMNS]
+
+
+def _intro(day: TopicMap, mark: str) -> list[str]:
+    """Plain sentences about the day as a whole (markup-free; each writer escapes them);
+    ``mark`` is how the writer flags a paper."""
+    n = len(day.papers)
+    if n == 0:
+        return ["The digest holds no papers, so there are no topics to show (digests with only their "
+                "header are normal on holidays and days without new submissions)."]
+    if len(day.topics) == 1:
+        return [f"{'This paper' if n == 1 else f'These {n} papers'} could not be split into topics "
+                "(too few, or too alike, for the clustering to tell groups apart); they are listed as one group."]
+    return [f"{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to the "
+            f"nearest topic (flagged {mark})."]
+
+
+def _authors_short(value) -> str:
+    names = [a.strip() for a in author_text(value).split(",") if a.strip()]
+    if not names:
+        return NO_AUTHORS
+    return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
+
+
+def _link(value) -> str | None:
+    """A web address from a digest, or None: other schemes (javascript:) never become links."""
+    url = text_or_none(value)
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
+def _rows(day: TopicMap, topic_id: int):
+    return day.papers[day.papers["topic"] == topic_id].itertuples()
+
+
+def _md(text: str) -> str:
+    """Text that markdown shows as written inside link text."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "") -> str:
+    """report.md: the day's topics and, for each paper, its TL;DR and earlier related papers."""
+    earlier = earlier or {}
+    lines = [f"# {day.heading()}", ""]
+    if summary:
+        lines += [f"Ingest: {summary}", ""]
+    lines += [*_intro(day, "*"), ""]
+    if len(day.papers):
+        lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
     for topic in day.topics:
         lines += [f"## {topic.id}. {topic.label} ({topic.size})", "", f"Key phrases: {', '.join(topic.terms)}", ""]
-        for row in day.papers[day.papers["topic"] == topic.id].itertuples():
-            star = " *" if row.flagged else ""
-            lines.append(f"- [{row.title}](https://arxiv.org/abs/{row.arxiv_id}){star} — {row.tldr or ''}")
+        for row in _rows(day, topic.id):
+            star = " *" if row.flagged and len(day.topics) > 1 else ""
+            meta = [text_or_none(row.primary_category) or NO_CATEGORY, _authors_short(row.authors)]
+            if code := _link(row.code_url):
+                meta.append(f"[code]({code})")
+            tldr = text_or_none(row.tldr) or f"_{NO_TLDR}_"
+            lines.append(f"- [{_md(text_or_none(row.title) or row.arxiv_id)}](https://arxiv.org/abs/{row.arxiv_id})"
+                         f"{star} · {' · '.join(meta)}")
+            lines.append(f"  {tldr}")
             for hit in earlier.get(row.arxiv_id, []):
-                lines.append(f"  - seen before: [{hit.title}]({hit.url}) ({hit.date}, {hit.score:.2f})")
+                lines.append(f"  - seen before: [{_md(hit.title)}]({hit.url}) ({hit.date or 'date unknown'}, "
+                             f"{hit.score:.2f})")
         lines.append("")
     return "\n".join(lines)
 
 
-def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
+def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "") -> str:
+    """index.html: the interactive map, then the topics with their papers."""
+    earlier = earlier or {}
     e = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(day.heading())}</title><style>",
         "body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:auto;padding:16px;color:#222}",
         "iframe{width:100%;height:640px;border:1px solid #ddd}li{margin:6px 0}.tldr{color:#444}",
+        ".meta{font-size:13px;color:#555}.missing{color:#888;font-style:italic}",
         ".seen{font-size:13px;color:#666}.flag{color:#b45309}nav a{margin-right:10px}",
         "</style></head><body>",
-        f"<h1>{e(day.heading())}</h1><p>{e(str(ingest))}</p>",
-        f"<p>{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to the "
-        "nearest topic (<span class='flag'>◆</span>).</p>",
-        "<iframe src='map.html' title='interactive topic map'></iframe>",
-        "<p><a href='map.png'>static map (PNG)</a> · <a href='map.html'>interactive map</a> · "
-        "<a href='papers.csv'>papers.csv</a></p><nav>",
-        *(f"<a href='#t{t.id}'>{e(t.label)} ({t.size})</a>" for t in day.topics),
-        "</nav>",
+        f"<h1>{e(day.heading())}</h1>",
+        f"<p>{e(summary)}</p>" if summary else "",
+        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")),
     ]
+    if len(day.papers):
+        parts += [
+            "<iframe src='map.html' title='interactive topic map'></iframe>",
+            "<p><a href='map.png'>static map (PNG)</a> · <a href='map.html'>interactive map</a> · "
+            "<a href='papers.csv'>papers.csv</a></p><nav>",
+            *(f"<a href='#t{t.id}'>{e(t.label)} ({t.size})</a>" for t in day.topics),
+            "</nav>",
+        ]
     for topic in day.topics:
         parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers)</small></h2>"
                      f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
-        for row in day.papers[day.papers["topic"] == topic.id].itertuples():
-            flag = " <span class='flag' title='reassigned from noise'>◆</span>" if row.flagged else ""
-            parts.append(f"<li><a href='https://arxiv.org/abs/{e(row.arxiv_id)}'>{e(row.title)}</a>{flag}"
-                         f"<div class='tldr'>{e(row.tldr or '')}</div>")
+        for row in _rows(day, topic.id):
+            flag = (" <span class='flag' title='reassigned from noise'>◆</span>"
+                    if row.flagged and len(day.topics) > 1 else "")
+            meta = [e(text_or_none(row.primary_category) or NO_CATEGORY), e(_authors_short(row.authors))]
+            if code := _link(row.code_url):
+                meta.append(f"<a href='{e(code)}'>code</a>")
+            tldr = text_or_none(row.tldr)
+            tldr = e(tldr) if tldr else f"<span class='missing'>{NO_TLDR}</span>"
+            parts.append(f"<li><a href='https://arxiv.org/abs/{e(row.arxiv_id)}'>"
+                         f"{e(text_or_none(row.title) or row.arxiv_id)}</a>{flag} "
+                         f"<span class='meta'>{e(row.arxiv_id)} · {' · '.join(meta)}</span>"
+                         f"<div class='tldr'>{tldr}</div>")
             hits = earlier.get(row.arxiv_id, [])
             if hits:
                 parts.append("<div class='seen'>seen before: " + "; ".join(
-                    f"<a href='{h.url}'>{e(h.title)}</a> ({e(h.date or '')}, {h.score:.2f})" for h in hits) + "</div>")
+                    f"<a href='{e(h.url)}'>{e(h.title)}</a> ({e(h.date or 'date unknown')}, {h.score:.2f})"
+                    for h in hits) + "</div>")
             parts.append("</li>")
         parts.append("</ul>")
     parts.append("</body></html>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)

@@ -13,13 +13,34 @@ import pandas as pd
 from .maps import interactive_map, project, static_map, topic_centres
 from .topics import TopicModel, Topics
 
+_COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
+            "code_url": object, "topic": int, "label": object, "flagged": bool, "x": float, "y": float}
+
+
+def text_or_none(value) -> str | None:
+    """A field's text, or None when it is missing: None, NaN (what pandas may turn a None into),
+    pd.NA, or blank."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return None
+    return str(value).strip() or None
+
+
+def author_text(value) -> str:
+    """Authors as one line ("" when none are listed), from a list, a tuple or text."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(a for a in map(text_or_none, value) if a)
+    return text_or_none(value) or ""
+
 
 @dataclass
 class TopicMap:
     """Papers with their topic and map position; topics; and the maps drawn from them.
 
-    ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, date,
-    topic, label, flagged (reassigned from noise), x, y.
+    ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, code_url,
+    topic, label, flagged (reassigned from noise), x, y. A missing optional field is None
+    (authors: ""), whatever the metadata held (None, NaN), in object columns that keep it so.
     """
 
     title: str
@@ -37,12 +58,14 @@ class TopicMap:
         model.fit(matrix, ids=ids, texts=texts)
         coords = project(matrix, ids, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
+        optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
+                                    else [None] * len(ids), dtype=object)
+                    for name in ("tldr", "primary_category", "code_url")}
         papers = pd.DataFrame({
             "arxiv_id": ids,
-            "title": list(metadata["title"]),
-            "authors": [", ".join(a) if not isinstance(a, str) else a for a in metadata["authors"]],
-            "tldr": list(metadata["tldr"]),
-            "primary_category": list(metadata["primary_category"]),
+            "title": [text_or_none(t) or "" for t in metadata["title"]],
+            "authors": pd.Series([author_text(a) for a in metadata["authors"]], dtype=object),
+            **optional,
             "topic": model.labels_,
             "label": [labels[t] for t in model.labels_],
             "flagged": model.outliers_,
@@ -50,6 +73,12 @@ class TopicMap:
             "y": coords[:, 1],
         })
         return cls(title=title, papers=papers, topics=model.topics_, model=model)
+
+    @classmethod
+    def empty(cls, title: str, model: TopicModel | None = None) -> "TopicMap":
+        """The map of a day without papers (a header-only digest): no topics, no points."""
+        return cls(title=title, papers=pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS.items()}),
+                   topics=Topics(), model=model or TopicModel())
 
     @property
     def coords(self) -> np.ndarray:
@@ -60,15 +89,17 @@ class TopicMap:
         return float(self.papers["flagged"].mean()) if len(self.papers) else 0.0
 
     def heading(self) -> str:
-        return f"{self.title} · {len(self.papers)} papers · {len(self.topics)} topics"
+        n, k = len(self.papers), len(self.topics)
+        return f"{self.title} · {n} paper{'s' * (n != 1)} · {k} topic{'s' * (k != 1)}"
 
     def save_png(self, path: str | Path) -> Path:
         return static_map(self.coords, self.papers["topic"].to_numpy(), self.topics, self.heading(), path)
 
     def to_html(self) -> str:
         points = [
-            {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": r.title,
-             "authors": r.authors, "tldr": r.tldr or "", "category": r.primary_category or "?", "topic": int(r.topic)}
+            {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": text_or_none(r.title) or "",
+             "authors": author_text(r.authors), "tldr": text_or_none(r.tldr) or "",
+             "category": text_or_none(r.primary_category) or "no category", "topic": int(r.topic)}
             for r in self.papers.itertuples()
         ]
         centres = topic_centres(self.coords, self.papers["topic"].to_numpy(), self.topics)

@@ -176,8 +176,8 @@ class TopicModel:
             labels = HDBSCAN(min_cluster_size=size, max_cluster_size=ceiling, min_samples=None,
                              copy=True).fit_predict(embedding)
             outliers = labels < 0
-            if outliers.all():  # no structure at all: one topic
-                return embedding, np.zeros(n, dtype=int), outliers
+            if len(set(labels.tolist()) - {-1}) < 2:  # no structure (a small day): one topic, nobody reassigned
+                return embedding, np.zeros(n, dtype=int), np.zeros(n, dtype=bool)
             labels = _assign_to_nearest(X, labels)
             if self.n_topics and len(set(labels)) > self.n_topics:
                 labels = _merge(X, labels, self.n_topics)

@@ -140,7 +140,8 @@ def test_day_command_writes_the_report(tmp_path):
     for name in ("index.html", "report.md", "papers.csv", "map.png", "map.html"):
         assert (out / name).stat().st_size > 0
     rows = list(csv.DictReader((out / "papers.csv").open(encoding="utf-8")))
-    assert len(rows) == 402 and set(rows[0]) == {"arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y"}
+    assert len(rows) == 402 and list(rows[0]) == ["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y",
+                                                  "primary_category", "authors", "tldr", "code_url"]
     assert "402 papers" in (out / "index.html").read_text(encoding="utf-8")
     again = run_cli("topics", "--library", tmp_path / "lib.sqlite", "--json")
     assert again.returncode == 0 and '"label"' in again.stdout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 
 from ..errors import SemdigestError
@@ -22,8 +24,15 @@ semdigest turns daily arXiv digests into a semantic library: related papers, top
 Run `semdigest COMMAND --help` for each command's options and an example."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line that points at --help (not a usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="semdigest", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -35,13 +44,56 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, as Unix tools do when SIGPIPE ends
+        # them, and let nothing write to the closed pipe again at exit (Python's docs, "Note on
+        # SIGPIPE").
+        _detach_stdout()
+        return 141  # 128 + SIGPIPE: the status a shell reports for a tool that SIGPIPE ended
     except SemdigestError as error:
         print(f"semdigest: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        _detach_stdout()
+        print(f"semdigest: error: {_explain(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("semdigest: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at interpreter exit neither fails nor prints."""
+    try:
+        target = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (a notebook): nothing to guard
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, target)
+    os.close(devnull)
+
+
+_WHAT_TO_DO = {
+    errno.ENOSPC: "free some disk space, or write somewhere else",
+    getattr(errno, "EDQUOT", -1): "free some of your disk quota, or write somewhere else",  # not on Windows
+    errno.EACCES: "choose a place you may write to, or change its permissions",
+    errno.EPERM: "choose a place you may write to, or change its permissions",
+    errno.EROFS: "the file system is read-only: choose another place",
+    errno.ENOTDIR: "a file is in the way of a folder on that path: choose another path",
+    errno.EISDIR: "give a file, not a folder",
+    errno.ENOENT: "check the path",
+}
+
+
+def _explain(error: OSError) -> str:
+    """One line: what failed, on which path, and what to do about it."""
+    what = error.strerror or str(error)
+    where = f"{error.filename}: " if error.filename else ""
+    advice = _WHAT_TO_DO.get(error.errno, "check the path and try again")
+    return f"{where}{what}; {advice}"
 
 
 if __name__ == "__main__":

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import SemdigestError
 from ..readers import read
-from ._common import add_command, iso_date, note
+from ._common import add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
 
 def _topic_options(parser) -> None:
-    parser.add_argument("--n-topics", type=int, help="merge topics down to this many")
-    parser.add_argument("--min-topic-size", type=int, help="smallest topic HDBSCAN may form")
-    parser.add_argument("--max-topic-size", type=int,
+    one_paper = " (a topic of one paper is no topic)"
+    parser.add_argument("--n-topics", type=at_least(1), help="merge topics down to this many")
+    parser.add_argument("--min-topic-size", type=at_least(2, one_paper), help="smallest topic HDBSCAN may form")
+    parser.add_argument("--max-topic-size", type=at_least(2, one_paper),
                         help="largest topic HDBSCAN may form, before noise joins (default: a fifth of the papers)")
     parser.add_argument("--method", choices=["hdbscan", "kmeans", "agglomerative"], default="hdbscan")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--seed", type=at_least(0), default=42, help="random seed (default 42)")
 
 
 def _range_options(parser) -> None:
@@ -28,6 +30,9 @@ def _range_options(parser) -> None:
 def _topic_model(args):
     from ..topics import TopicModel
 
+    if args.min_topic_size and args.max_topic_size and args.max_topic_size < args.min_topic_size:
+        raise SemdigestError(f"--max-topic-size {args.max_topic_size} is below --min-topic-size "
+                             f"{args.min_topic_size}; give a maximum at least as large as the minimum")
     return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
                       max_topic_size=args.max_topic_size, random_state=args.seed)
 
@@ -38,7 +43,7 @@ def register(commands) -> None:
     day.add_argument("digest", help="one digest file")
     day.add_argument("--out", required=True, metavar="DIR", help="folder for index.html, report.md, papers.csv, maps")
     day.add_argument("--date", type=iso_date, help="digest date when the file name has none")
-    day.add_argument("-k", type=int, default=3, help="earlier related papers per paper (default 3)")
+    day.add_argument("-k", type=at_least(0), default=3, help="earlier related papers per paper (default 3; 0: none)")
     add_library_option(day)
     _topic_options(day)
 
@@ -63,9 +68,11 @@ def run_day(args) -> int:
     digest = read(args.digest, date=args.date)
     for warning in digest.warnings[:3]:
         note(f"warning: {warning}")
+    topic_model = _topic_model(args)
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing
     with open_library(args, create=True) as library:
         report = day_report(library, digest, args.out, model=embedder(args),
-                            topic_model=_topic_model(args), k_related=args.k)
+                            topic_model=topic_model, k_related=args.k)
     note(str(report.ingest))
     print(repr(report.map))
     times = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 
 from ..backends import BACKENDS
 from ..embedding import Embedder
 from ..library import Library, default_path
 from ..results import Hits
-from ._common import DigestFiles, add_command, iso_date, note
+from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, iso_date, note, words
 
 
 def add_library_option(parser) -> None:
@@ -26,7 +27,7 @@ def embedder(args) -> Embedder:
 
 
 def _filters(parser) -> None:
-    parser.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    parser.add_argument("-k", type=at_least(1), default=10, help="how many papers (default 10)")
     parser.add_argument("--since", type=iso_date, help="only papers first seen on or after DATE")
     parser.add_argument("--until", type=iso_date, help="only papers first seen on or before DATE")
     parser.add_argument("--category", action="append", help="only papers in this category (repeatable)")
@@ -35,21 +36,25 @@ def _filters(parser) -> None:
 
 def register(commands) -> None:
     ingest = add_command(commands, "ingest", "Read digests into the library and embed what is new.",
-                         "semdigest ingest ../shared/digests/daily/ --library my.sqlite", run_ingest)
+                         "semdigest ingest ../shared/digests/daily/ --library my.sqlite", run_ingest,
+                         EXIT_STATUS + "\n\nEach file is one transaction: files are committed one by one, "
+                         "so a crash during one leaves the files before it fully ingested and the rest not at "
+                         "all. Every file is read before it is added; when none can be read, no library is created.")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
     ingest.add_argument("--date", type=iso_date, help="digest date when the file name has none")
     add_library_option(ingest)
 
     related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",
                           "semdigest related 2602.04994 -k 5 --category cs.CV", run_related)
-    related.add_argument("arxiv_id", nargs="?", help="an arXiv id in the library")
+    related.add_argument("arxiv_id", nargs="?", type=arxiv_id,
+                         help="a paper of the library: 2606.04092, 2606.04092v2, arXiv:2606.04092 or its arxiv.org URL")
     related.add_argument("--day", type=iso_date, help="for every paper of this day: its nearest earlier papers")
     add_library_option(related)
     _filters(related)
 
     search = add_command(commands, "search", "Papers nearest to a free-text description.",
                          'semdigest search "tactile sensing for robot grasping" -k 5', run_search)
-    search.add_argument("text", help="what you are looking for, in words")
+    search.add_argument("text", type=words, help="what you are looking for, in words")
     add_library_option(search)
     _filters(search)
 
@@ -60,13 +65,18 @@ def open_library(args, create: bool = False) -> Library:
 
 def run_ingest(args) -> int:
     digests, model = DigestFiles(args.paths, args.date), embedder(args)
-    with open_library(args, create=True) as library:
+    with ExitStack() as stack:
+        library = None
         for digest in digests:
+            if library is None:  # opened at the first digest read: failed inputs create no library
+                library = stack.enter_context(open_library(args, create=True))
             print(library.ingest(digest, model))
-        note(f"library: {library}")
+        if library is not None:
+            note(f"library: {library}")
     if digests.failures:
-        note(f"semdigest: {digests.failures} file(s) could not be read and were not ingested; the others were")
-    return 1 if digests.failures else 0
+        done = "the others were" if digests.read else "nothing was ingested and no library was created or changed"
+        note(f"semdigest: {digests.failures} path(s) could not be read and were not ingested; {done}")
+    return digests.exit_status()
 
 
 def run_related(args) -> int:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..records import Digest
-from ._common import DigestFiles, add_command, iso_date, note
+from ._common import EXIT_STATUS, DigestFiles, add_command, iso_date, note
 
 _CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "categories", "date",
                 "tldr", "motivation", "method", "result", "conclusion", "abstract", "code_url",
@@ -17,7 +17,7 @@ _CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "
 def register(commands) -> None:
     parser = add_command(
         commands, "parse", "Read digest files and summarise them (or export their papers).",
-        "semdigest parse ../shared/digests/daily/ --csv > papers.csv", run,
+        "semdigest parse ../shared/digests/daily/ --csv > papers.csv", run, EXIT_STATUS,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
     parser.add_argument("--date", type=iso_date, help="digest date when the file name has none")
@@ -55,5 +55,6 @@ def run(args) -> int:
                 row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
                 writer.writerow(row)
     if digests.failures:
-        note(f"semdigest: {digests.failures} file(s) could not be read; fix or remove them and run again")
-    return 1 if digests.failures else 0
+        note(f"semdigest: {digests.failures} path(s) could not be read (named above); "
+             f"{digests.read} file(s) were read in full")
+    return digests.exit_status()

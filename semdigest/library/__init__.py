@@ -18,7 +18,7 @@ import platformdirs
 from ..embedding import Embedder
 from ..errors import LibraryError
 from ..models import ModelSpec, get_model
-from ..records import Digest, Paper
+from ..records import Digest, Paper, canonical_id
 from ..results import Hits
 from ..store import AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
@@ -242,7 +242,9 @@ class Library:
         return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
 
     def paper(self, arxiv_id: str) -> Paper:
-        found = self.store.get_papers([arxiv_id]).get(arxiv_id)
+        """A paper of the library, its id written any way (2606.04092v2, arXiv:…, an abs URL)."""
+        key = canonical_id(arxiv_id) or arxiv_id
+        found = self.store.get_papers([key]).get(key)
         if found is None:
             raise LibraryError(
                 f"{arxiv_id} is not in the library {self.store.location}; ingest the digest that lists it "
@@ -266,9 +268,9 @@ class Library:
         from .. import neighbors
 
         paper = self.paper(arxiv_id)
-        ids, matrix = self.vectors(model, ids=[arxiv_id])
+        ids, matrix = self.vectors(model, ids=[paper.arxiv_id])
         if not ids:
-            raise LibraryError(f"{arxiv_id} has no {self.embedder(model).key} vector yet; run "
+            raise LibraryError(f"{paper.arxiv_id} has no {self.embedder(model).key} vector yet; run "
                                "`semdigest ingest` with that model")
         return neighbors.related(self.index(model), self.store, paper, matrix[0], _positive(k),
                                  _filter(since, until, categories))

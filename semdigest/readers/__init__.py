@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import glob
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ _MAX_BAD_BYTES = 0.01  # more undecodable bytes than this and the file is not te
 
 def parse(text: str, source: str = "<text>", date: dt.date | None = None) -> Digest:
     """Parse digest text of any supported format (pure: no I/O)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark decoded as text: no part of any format
     if not text.strip():
         raise DigestError(source, "the file is empty; a digest has at least its header")
     for module in _FORMATS:
@@ -31,14 +33,37 @@ def parse(text: str, source: str = "<text>", date: dt.date | None = None) -> Dig
     )
 
 
+# Byte-order marks and the encodings they announce; UTF-32's come first (UTF-32-LE's begins
+# with UTF-16-LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF8, "UTF-8"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def decode(data: bytes, source: str) -> str:
-    """Bytes as text; binary data is a DigestError. Raw control characters are kept for the
-    readers, which split on "\\n" only and repair what they can."""
-    text = data.decode("utf-8", errors="replace")
+    """Bytes as text; binary data is a DigestError. UTF-8 is the digests' encoding; a file with a
+    byte-order mark (UTF-8, UTF-16 or UTF-32, as Windows editors save) is decoded by its mark.
+    Raw control characters are kept for the readers, which split on "\\n" only and repair what
+    they can."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    codec = {"UTF-8": "utf-8-sig", "UTF-16": "utf-16", "UTF-32": "utf-32", None: "utf-8"}[encoding]
+    text = data.decode(codec, errors="replace")
     bad = text.count("\ufffd") + text.count("\x00")
     if data and bad / max(len(text), 1) > _MAX_BAD_BYTES:
+        if encoding:
+            raise DigestError(source, f"starts with a {encoding} byte-order mark but is not {encoding} text")
+        if _looks_like_utf16(data):
+            raise DigestError(source, "UTF-16 text without a byte-order mark; save it as UTF-8 and read it again")
         raise DigestError(source, "binary data, not UTF-8 text")
     return text
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly-ASCII UTF-16 has a NUL in every other byte (odd ones little-endian, even ones big)."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    return half > 0 and max(sample[1::2].count(0), sample[0::2].count(0)) > 0.9 * half
 
 
 def read(path: str | Path, date: dt.date | None = None) -> Digest:
@@ -62,7 +87,10 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise DigestError(item, "no file matches this pattern")
         for match in map(Path, matches):
             if match.is_dir():
-                yield from sorted(p for p in match.rglob("*") if p.is_file() and not p.name.startswith("."))
+                files = sorted(p for p in match.rglob("*") if p.is_file() and not p.name.startswith("."))
+                if not files:
+                    raise DigestError(str(match), "is a folder that holds no digest (no files in it)")
+                yield from files
             else:
                 yield match
 

@@ -6,8 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-# New-style ids (2602.04994) and old-style ones (hep-th/9901001), each with an optional version.
-ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
+from ..records import ARXIV_ID
 
 # Strings the generator writes when a summary failed or was withheld; such a field is no summary.
 FALLBACKS = frozenset(

@@ -31,12 +31,22 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
             builder.add(_paper(record, builder, number))
             records += 1
         except (ValueError, EntryError) as error:  # JSONDecodeError is a ValueError
-            reason = f"not a valid record: {error}"
+            reason = _cut_off(line, error) or f"not a valid record: {error}"
             first_error = first_error or (number, reason)
             builder.skip(number, reason)
     if records == 0 and first_error:
         raise DigestError(source, f"no readable JSON record ({first_error[1]})", first_error[0])
     return builder.build()
+
+
+def _cut_off(line: str, error: Exception) -> str | None:
+    """Why a record that stops before its JSON closes is incomplete, or None: the line ends
+    inside a string, or where the JSON still expects more (not malformed midway)."""
+    if isinstance(error, json.JSONDecodeError) and (
+            error.msg.startswith("Unterminated string") or error.pos >= len(line.rstrip())):
+        return ("the record is cut off: the line ends before its JSON closes (a partial download?); "
+                "download the file again")
+    return None
 
 
 def _paper(record: dict, builder: DigestBuilder, line: int):

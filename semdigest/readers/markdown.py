@@ -4,6 +4,12 @@ Field boundaries come from the entry's structure, never from a line prefix alone
 starts a field only after a blank line or a ``<details>`` line and only if it comes later in
 the template's order; inside the abstract nothing but ``</details>`` ends it, so a hard-wrapped
 abstract line that happens to begin with ``Conclusion:`` stays part of the abstract.
+
+Completeness comes from the same structure: every template of the family, from the first
+(``Task:`` and ``Motivation:`` before ``<details>``) to the current one, closes the fold it opens
+with ``</details>`` after the abstract, the last thing of an entry. An entry that opens
+``<details>`` and ends (at the next heading or the end of the file) before ``</details>`` was cut
+off, typically by a partial download: it is skipped, never read as a paper with half an abstract.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
         elif match := _SECTION.match(line):
             section = match["cat"]
         elif line.startswith("### "):
-            _finish(entry, builder)
+            _finish(entry, builder, number)
             found[section or "?"] = found.get(section or "?", 0) + 1
             header = _HEADER.match(line)
             if header is None:
@@ -74,7 +80,7 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
                 entry = _Entry(number, header["title"], header["url"], section)
         elif entry is not None:
             entry.body.append(line)
-    _finish(entry, builder)
+    _finish(entry, builder, None)
 
     for cat, total in toc.items():
         if found.get(cat, 0) != total:
@@ -85,8 +91,13 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
     return builder.build()
 
 
-def _finish(entry: _Entry | None, builder: DigestBuilder) -> None:
+def _finish(entry: _Entry | None, builder: DigestBuilder, next_heading: int | None) -> None:
+    """Turn a finished entry into a paper; ``next_heading`` is the line that ended it (None: the
+    end of the file)."""
     if entry is None:
+        return
+    if reason := _cut_off(entry, next_heading):
+        builder.skip(entry.line, reason)
         return
     try:
         fields, authors = _fields(entry.body)
@@ -105,6 +116,16 @@ def _finish(entry: _Entry | None, builder: DigestBuilder) -> None:
         )
     except EntryError as error:
         builder.skip(entry.line, str(error))
+
+
+def _cut_off(entry: _Entry, next_heading: int | None) -> str | None:
+    """Why the entry is incomplete (it opened ``<details>`` and never closed it), or None."""
+    folds = [line.strip() for line in entry.body if line.strip() in ("<details>", "</details>")]
+    if "<details>" not in folds or folds[-1] == "</details>":
+        return None
+    where = "the file ends" if next_heading is None else f"the next entry starts (line {next_heading})"
+    return (f"the entry is cut off: {where} before its <details> section closes with </details> "
+            "(a partial download?); download the digest again")
 
 
 def _fields(body: list[str]) -> tuple[dict[str, str], list[str]]:
