@@ -67,8 +67,9 @@ def test_the_password_never_shows(roles, tmp_path, monkeypatch):
     assert "refused the password" in line and "not-the-password" not in line
     # the password from PGPASSWORD, as libpq reads it, not from the URL
     plain = roles.url(url.rsplit("schema=", 1)[1], user="alice")
-    result = run_cli("search", "language models", "-k", "2", "--library", plain, env={"PGPASSWORD": PASSWORD})
+    result = run_cli("library", "check", "--library", plain, env={"PGPASSWORD": PASSWORD})
     assert result.returncode == 0 and PASSWORD not in result.stdout + result.stderr, result.stderr
+    assert "alice:***@" not in result.stderr and "papers=3" in result.stderr
     # SEMDIGEST_LIBRARY holding a URL is opened as one
     monkeypatch.setenv("SEMDIGEST_LIBRARY", url)
     assert default_path() == url
