@@ -41,9 +41,9 @@ def roles(postgres_server):
 def _one_line_error(result) -> str:
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("semdigest: error:"), result.stderr
-    return lines[0]
+    errors = [line for line in result.stderr.strip().splitlines() if line.startswith("semdigest: error:")]
+    assert len(errors) == 1 and result.stderr.strip().endswith(errors[0]), result.stderr
+    return errors[0]
 
 
 def _count(server, schema: str) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import SemdigestError
-from . import admin, day, library_cmds, parse
+from . import admin, copy, day, library_cmds, parse
 
 _COMMANDS = (parse, library_cmds, day, admin)
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(commands)
+    copy.register_into(commands.choices["library"])
     return parser
 
 

@@ -508,9 +508,11 @@ class PostgresStore(PaperStore):
     # -- term statistics --------------------------------------------------------------------
 
     def add_term_counts(self, delta: Counter, documents: int) -> None:
-        self.conn.cursor().executemany(self._q(
-            "INSERT INTO {s}.term_df VALUES (%s, %s) ON CONFLICT (term) DO UPDATE SET df = term_df.df + EXCLUDED.df"),
-            sorted((t, n) for t, n in delta.items() if n))  # sorted: concurrent writers lock rows in one order
+        rows = sorted((t, n) for t, n in delta.items() if n)  # one statement: a day has ~100k terms
+        self.conn.execute(self._q(
+            "INSERT INTO {s}.term_df SELECT * FROM unnest(%s::text[], %s::integer[]) "
+            "ON CONFLICT (term) DO UPDATE SET df = term_df.df + EXCLUDED.df"),
+            ([t for t, _ in rows], [n for _, n in rows]))
         if any(n < 0 for n in delta.values()):
             self.conn.execute(self._q("DELETE FROM {s}.term_df WHERE df <= 0"))
         self.set_meta("term_documents", str(int(self.get_meta("term_documents") or 0) + documents))
