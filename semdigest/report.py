@@ -28,7 +28,7 @@ def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date |
     vector_ids, matrix = library.vectors(model, ids=frame["arxiv_id"])
     if len(vector_ids) == 0:
         what = f"on {date}" if date else f"between {since or 'the start'} and {until or 'today'}"
-        raise LibraryError(f"no embedded papers {what} in {library.path}; ingest that day's digest first")
+        raise LibraryError(f"no embedded papers {what} in {library.location}; ingest that day's digest first")
     frame = frame.set_index("arxiv_id").loc[vector_ids]
     title = title or _title(date, since, until)
     return TopicMap.build(vector_ids, matrix, frame, title, topic_model)

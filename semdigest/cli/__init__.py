@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..errors import SemdigestError
-from . import admin, day, library_cmds, parse
+from . import admin, copy, day, library_cmds, parse
 
 _COMMANDS = (parse, library_cmds, day, admin)
 
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(commands)
+    copy.register_into(commands.choices["library"])
     return parser
 
 

@@ -43,7 +43,7 @@ def run_index(args) -> int:
 def run_library(args) -> int:
     with open_library(args) as library:
         library.check()
-        note(f"{library.path}: integrity ok; {library!r}")
+        note(f"{library.location}: integrity ok; {library!r}")
     return 0
 
 

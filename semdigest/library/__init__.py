@@ -20,7 +20,7 @@ from ..errors import LibraryError
 from ..models import ModelSpec, get_model
 from ..records import Digest, Paper, canonical_id
 from ..results import Hits
-from ..store import AddCounts, PaperFilter, PaperStore, Upsert, open_store
+from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
 from ..terms import paper_text, term_counts
 
@@ -28,10 +28,12 @@ ENV_VAR = "SEMDIGEST_LIBRARY"
 _UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
 
 
-def default_path() -> Path:
-    """$SEMDIGEST_LIBRARY, else library.sqlite in the user's data directory."""
+def default_path() -> Path | str:
+    """$SEMDIGEST_LIBRARY (a file path or a postgresql:// URL, kept as text), else library.sqlite
+    in the user's data directory."""
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
+        value = os.environ[ENV_VAR]
+        return value if value.startswith(POSTGRES_SCHEMES) else Path(value).expanduser()
     return Path(platformdirs.user_data_dir("semdigest")) / "library.sqlite"
 
 
@@ -70,7 +72,13 @@ class Library:
 
     @classmethod
     def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
+        """A library file (SQLite) or a ``postgresql://user@host/db?schema=NAME`` URL."""
         return cls(open_store(path or default_path(), create=create))
+
+    @property
+    def location(self) -> str:
+        """The file path, or the server URL with its password masked: what messages show."""
+        return self.store.location
 
     @property
     def path(self) -> Path:

