@@ -102,3 +102,53 @@ def test_rank_orders_the_day_by_an_interest_and_says_why(library):
     assert [p.arxiv_id for p in library.rank(DAY, "games", k=5)] == [p.arxiv_id for p in ranking[:5]]
     every = library.rank(DAY, k=3, ranker="nearest")
     assert list(every) == ["games"] and len(every["games"]) == 3 and every["games"].ranker == "nearest"
+
+
+@pytest.mark.slow
+def test_the_interests_commands_keep_what_they_are_told_and_errors_are_one_line(library, tmp_path):
+    where = ("--library", library.path)
+    result = run_cli("interests", "add", "codes", "2606.00003", "arXiv:2606.99999v2", *where)
+    assert result.returncode == 0 and "not in the library yet" in result.stderr and "2606.99999" in result.stderr
+    assert run_cli("interests", "describe", "codes", "error-correcting codes", *where).returncode == 0
+    result = run_cli("interests", "import", "codes", GAME_THEORY_BIB, *where)
+    assert result.returncode == 0 and "20 entries" in result.stdout and "by title" in result.stdout
+    assert run_cli("interests", "mark", "codes", "2606.00951", "--not-interesting", *where).returncode == 0
+    shown = json.loads(run_cli("interests", "show", "codes", "--json", *where).stdout)
+    assert shown["papers"][:2] == ["2606.00003", "2606.99999"] and "2606.00951" not in shown["papers"]
+    assert shown["not_interesting"] == ["2606.00951"] and shown["descriptions"] == ["error-correcting codes"]
+    assert len(shown["references"]) == 4 and shown["titles"]["2606.00951"]
+    names = [i["name"] for i in json.loads(run_cli("interests", "list", "--json", *where).stdout)]
+    assert names == ["codes", "games"]
+    assert run_cli("interests", "remove", "codes", *where).returncode == 0
+    assert library.interests() == ["games"]
+
+    bad = tmp_path / "bad.bib"
+    bad.write_text("@article{x, title={Unclosed}\n", encoding="utf-8")
+    for args in (("interests", "show", "nope"), ("interests", "mark", "nope", "2606.00951", "--read"),
+                 ("interests", "add", "games", "doi:10.1/2"), ("interests", "import", "games", bad),
+                 ("interests", "import", "games", tmp_path / "missing.bib"),
+                 ("rank", "--date", "2026-06-08", "--interest", "nope"), ("rank", "--date", "2026-05-01")):
+        result = run_cli(*args, *where)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.stderr.startswith("semdigest: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert library.interest("games").papers  # nothing lost
+    for args in (("interests", "--help"), ("interests", "import", "--help"), ("rank", "--help")):
+        result = run_cli(*args)
+        assert result.returncode == 0 and "example:" in result.stdout
+
+
+@pytest.mark.slow
+def test_rank_command_prints_json_and_csv(library):
+    where = ("--library", library.path)
+    result = run_cli("rank", "--date", "2026-06-08", "--interest", "games", "-k", "3", "--json", *where)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["date"] == "2026-06-08" and len(report["rankings"]) == 1
+    ranking = report["rankings"][0]
+    assert ranking["interest"] == "games" and ranking["ranker"] == "combined" and len(ranking["papers"]) == 3
+    assert set(ranking["papers"][0]) == {"arxiv_id", "rank", "score", "closest", "closest_similarity", "mark",
+                                         "title", "closest_titles", "terms"}
+    assert [p["arxiv_id"] for p in ranking["papers"]] == [p.arxiv_id for p in library.rank(DAY, "games", k=3)]
+    result = run_cli("rank", "--date", "2026-06-08", "-k", "2", "--csv", "--ranker", "nearest", *where)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and lines[0].startswith("interest,rank,arxiv_id,score") and len(lines) == 3
