@@ -65,18 +65,46 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     earlier = library.seen_before(digest.date, k=k_related, model=model) if digest.date else {}
     seconds["related"] = time.perf_counter() - start
     start = time.perf_counter()
+    for_you = library.rank(digest.date, k=FOR_YOU_K, model=model) if digest.date else {}
+    seconds["for_you"] = time.perf_counter() - start
+    start = time.perf_counter()
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
     frame = day.papers.assign(date=digest.date.isoformat() if digest.date else "")
     frame[["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y"]].to_csv(out / "papers.csv", index=False)
-    (out / "report.md").write_text(_markdown(day, earlier, ingest), encoding="utf-8")
-    (out / "index.html").write_text(_html(day, earlier, ingest), encoding="utf-8")
+    (out / "report.md").write_text(_markdown(day, earlier, ingest, for_you), encoding="utf-8")
+    (out / "index.html").write_text(_html(day, earlier, ingest, for_you), encoding="utf-8")
     seconds["write"] = time.perf_counter() - start
     return DayReport(out=out, ingest=ingest, map=day, seconds=seconds)
 
 
-def _markdown(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
-    lines = [f"# {day.heading()}", "", f"Ingest: {ingest}", "",
+FOR_YOU_K = 10  # papers per interest in the report's "For you" section
+
+
+def _for_you(rankings: dict, markdown: bool) -> list[str]:
+    """The "For you" section: the day's best papers for each interest (Library.rank), each with
+    its score, the interest paper it is closest to and the terms they share; nothing without interests."""
+    if not rankings:
+        return []
+    e = (lambda text: text) if markdown else html.escape
+    parts = ["## For you", ""] if markdown else ["<h2 id='for-you'>For you</h2>"]
+    for name, ranking in rankings.items():
+        parts += [f"### {name}", ""] if markdown else [f"<h3>{e(name)}</h3><ol class='foryou'>"]
+        for p in ranking:
+            near = p.closest_titles[0] if p.closest_titles else ""
+            terms = ", ".join(p.terms)
+            if markdown:
+                parts.append(f"{p.rank}. [{p.title}]({p.url}) — score {p.score:.2f}; closest: {near}"
+                             + (f"; shares: {terms}" if terms else ""))
+            else:
+                parts.append(f"<li><a href='{p.url}'>{e(p.title)}</a> <span class='seen'>score {p.score:.2f}; "
+                             f"closest: {e(near)}" + (f"; shares: {e(terms)}" if terms else "") + "</span></li>")
+        parts += [""] if markdown else ["</ol>"]
+    return parts
+
+
+def _markdown(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult, for_you: dict | None = None) -> str:
+    lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True), f"Ingest: {ingest}", "",
              f"{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to "
              "the nearest topic (flagged *).", "", "![topic map](map.png) · [interactive map](map.html)", ""]
     for topic in day.topics:
@@ -90,7 +118,7 @@ def _markdown(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> 
     return "\n".join(lines)
 
 
-def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
+def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult, for_you: dict | None = None) -> str:
     e = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -99,7 +127,7 @@ def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
         "iframe{width:100%;height:640px;border:1px solid #ddd}li{margin:6px 0}.tldr{color:#444}",
         ".seen{font-size:13px;color:#666}.flag{color:#b45309}nav a{margin-right:10px}",
         "</style></head><body>",
-        f"<h1>{e(day.heading())}</h1><p>{e(str(ingest))}</p>",
+        f"<h1>{e(day.heading())}</h1>", *_for_you(for_you or {}, markdown=False), f"<p>{e(str(ingest))}</p>",
         f"<p>{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to the "
         "nearest topic (<span class='flag'>◆</span>).</p>",
         "<iframe src='map.html' title='interactive topic map'></iframe>",

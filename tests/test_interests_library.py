@@ -18,7 +18,7 @@ from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.store.sqlite import INTEREST_SCHEMA
 
-from .helpers import run_cli
+from .helpers import digest_slice, run_cli
 from .test_store_index import _as_other_user
 from .test_interests import GAME_THEORY_BIB, TEST, TRAIN
 
@@ -152,3 +152,27 @@ def test_rank_command_prints_json_and_csv(library):
     result = run_cli("rank", "--date", "2026-06-08", "-k", "2", "--csv", "--ranker", "nearest", *where)
     lines = result.stdout.splitlines()
     assert result.returncode == 0 and lines[0].startswith("interest,rank,arxiv_id,score") and len(lines) == 3
+
+
+@pytest.mark.slow
+def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp_path):
+    from semdigest.report import day_report
+
+    digest = read(digest_slice(TEST, tmp_path / "2026-06-08.md", 30))
+    library.save_interest(Interest("later", papers=("2606.99999",)))  # nothing to rank by yet: left out
+    try:
+        day_report(library, digest, tmp_path / "report")
+    finally:
+        library.remove_interest("later")
+    best = library.rank(DAY, "games", k=10)
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert markdown.index("## For you") < markdown.index("Ingest:") and "### later" not in markdown
+    assert f"1. [{best[0].title}]({best[0].url})" in markdown and best[0].closest_titles[0] in markdown
+    assert index.index("For you</h2>") < index.index("<iframe") and index.count("<li><a href='https://arxiv") >= 10
+    assert ", ".join(best[0].terms) in markdown
+
+    with Library.open(tmp_path / "none.sqlite") as empty:
+        day_report(empty, digest, tmp_path / "plain")
+    assert "For you" not in (tmp_path / "plain" / "report.md").read_text(encoding="utf-8")
+    assert "For you" not in (tmp_path / "plain" / "index.html").read_text(encoding="utf-8")

@@ -329,7 +329,8 @@ class Library:
              model: str | Embedder | None = None, **params):
         """That day's papers ordered by one interest (a name or an Interest): a Ranking.
 
-        Without ``interest``, every interest of the library: {name: Ranking}. Each paper names
+        Without ``interest``, every interest of the library that has something to rank by
+        (papers with vectors, references or descriptions): {name: Ranking}. Each paper names
         its closest interest papers and the terms it shares with the closest one. The background
         the rankers contrast with is the library's papers first seen before the day (a fixed
         sample of ``BACKGROUND_SAMPLE`` when there are more). ``k`` keeps the best k.
@@ -337,7 +338,13 @@ class Library:
         from .. import interests as fy
 
         if interest is None:
-            return {name: self.rank(date, name, ranker, k, model, **params) for name in self.interests()}
+            rankings = {}
+            for name in self.interests():
+                try:
+                    rankings[name] = self.rank(date, name, ranker, k, model, **params)
+                except InterestError:  # only papers not ingested yet: nothing to rank by today
+                    continue
+            return rankings
         if isinstance(interest, str):
             interest = self.interest(interest)
         if k is not None:
