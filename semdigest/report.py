@@ -75,13 +75,16 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
         earlier = library.seen_before(digest.date, k=k_related, model=model)
     seconds["related"] = time.perf_counter() - start
     start = time.perf_counter()
-    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date)
+    for_you = library.rank(digest.date, k=FOR_YOU_K, model=model) if digest.date and digest.papers else {}
+    seconds["for_you"] = time.perf_counter() - start
+    start = time.perf_counter()
+    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you)
     seconds["write"] = time.perf_counter() - start
     return DayReport(out=out, ingest=ingest, map=day, seconds=seconds)
 
 
 def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
-                 summary: str = "", date: dt.date | None = None) -> Path:
+                 summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None) -> Path:
     """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,8 +92,8 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
     papers_table(day, date).to_csv(out / "papers.csv", index=False)
-    (out / "report.md").write_text(report_markdown(day, earlier, summary), encoding="utf-8")
-    (out / "index.html").write_text(report_html(day, earlier, summary), encoding="utf-8")
+    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you), encoding="utf-8")
+    (out / "index.html").write_text(report_html(day, earlier, summary, for_you), encoding="utf-8")
     return out / "index.html"
 
 
@@ -147,10 +150,37 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "") -> str:
-    """report.md: the day's topics and, for each paper, its TL;DR and earlier related papers."""
+FOR_YOU_K = 10  # papers per interest in the report's "For you" section
+
+
+def _for_you(rankings: dict, markdown: bool) -> list[str]:
+    """The "For you" section: the day's best papers for each interest (Library.rank), each with
+    its score, the interest paper it is closest to and the terms they share; nothing without interests."""
+    if not rankings:
+        return []
+    e = (lambda text: text) if markdown else html.escape
+    parts = ["## For you", ""] if markdown else ["<h2 id='for-you'>For you</h2>"]
+    for name, ranking in rankings.items():
+        parts += [f"### {name}", ""] if markdown else [f"<h3>{e(name)}</h3><ol class='foryou'>"]
+        for p in ranking:
+            near = p.closest_titles[0] if p.closest_titles else ""
+            terms = ", ".join(p.terms)
+            if markdown:
+                parts.append(f"{p.rank}. [{p.title}]({p.url}) — score {p.score:.2f}; closest: {near}"
+                             + (f"; shares: {terms}" if terms else ""))
+            else:
+                parts.append(f"<li><a href='{p.url}'>{e(p.title)}</a> <span class='seen'>score {p.score:.2f}; "
+                             f"closest: {e(near)}" + (f"; shares: {e(terms)}" if terms else "") + "</span></li>")
+        parts += [""] if markdown else ["</ol>"]
+    return parts
+
+
+def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
+                    for_you: Mapping | None = None) -> str:
+    """report.md: "For you" when there are interests, the day's topics and, for each paper, its
+    TL;DR and earlier related papers."""
     earlier = earlier or {}
-    lines = [f"# {day.heading()}", ""]
+    lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True)]
     if summary:
         lines += [f"Ingest: {summary}", ""]
     lines += [*_intro(day, "*"), ""]
@@ -174,7 +204,8 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
     return "\n".join(lines)
 
 
-def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "") -> str:
+def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
+                for_you: Mapping | None = None) -> str:
     """index.html: the interactive map, then the topics with their papers."""
     earlier = earlier or {}
     e = html.escape
@@ -186,7 +217,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         ".meta{font-size:13px;color:#555}.missing{color:#888;font-style:italic}",
         ".seen{font-size:13px;color:#666}.flag{color:#b45309}nav a{margin-right:10px}",
         "</style></head><body>",
-        f"<h1>{e(day.heading())}</h1>",
+        f"<h1>{e(day.heading())}</h1>", *_for_you(for_you or {}, markdown=False),
         f"<p>{e(summary)}</p>" if summary else "",
         *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")),
     ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +35,22 @@ def same_category_precision(ids, matrix: np.ndarray, categories: dict[str, str],
     nearest = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     labels = np.array([categories[i] for i in ids])
     return float((labels[nearest] == labels[:, None]).mean())
+
+
+_OTHER_USER = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def run_cli_as_other_user(*args: str) -> subprocess.CompletedProcess:
+    """The CLI as an unprivileged user (root ignores file permissions, so read-only tests need one)."""
+    prefix = _OTHER_USER if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-m", "semdigest", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "HOME": "/tmp"})
+
+
+@cache
+def other_user_can_run() -> bool:
+    """Whether that user can run this checkout's Python at all (a checkout in a private folder can't)."""
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        return False
+    probe = [*(_OTHER_USER if os.geteuid() == 0 else []), sys.executable, "-c", "import semdigest.cli"]
+    return subprocess.run(probe, capture_output=True, timeout=120).returncode == 0

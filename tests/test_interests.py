@@ -256,7 +256,8 @@ def test_ranking_is_deterministic_and_independent_of_candidate_order(days):
         assert [p.arxiv_id for p in reversed_order] == [p.arxiv_id for p in first]
         np.testing.assert_allclose([p.score for p in reversed_order], [p.score for p in first], rtol=1e-5, atol=1e-6)
     frame = first.to_frame()
-    assert list(frame.columns) == ["rank", "arxiv_id", "score", "closest", "closest_similarity", "mark"]
+    assert list(frame.columns) == ["rank", "arxiv_id", "score", "closest", "closest_similarity", "mark", "title",
+                                   "closest_titles", "terms"]
     assert frame["rank"].tolist() == list(range(1, len(day_ids) + 1))
 
 

@@ -21,6 +21,7 @@ def test_explore_notebook_runs_without_error():
     assert "hits</b> for" in rendered            # Hits._repr_html_
     assert "<iframe src='data:text/html;base64" in rendered  # the interactive map inline
     assert "most representative" in rendered     # Topics._repr_html_
+    assert "papers</b> for" in rendered          # Ranking._repr_html_ ("For you")
 
 
 def test_reprs_read_well(seeds_library):

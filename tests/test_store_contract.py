@@ -21,7 +21,7 @@ from semdigest.errors import LibraryError
 from semdigest.index import segments
 from semdigest.library import Library
 from semdigest.readers import read
-from semdigest.store import postgres
+from semdigest.store import open_store, postgres
 
 from .conftest import DAILY, SEED_000, SEED_004
 from .helpers import digest_slice, run_cli
@@ -249,3 +249,23 @@ def test_a_foreign_file_or_schema_is_refused_and_left_untouched(store_url, reque
     assert result.returncode == 2 and "not a semdigest library" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert _snapshot(store_url, server) == before
+
+
+def test_interests_are_kept_whole_and_in_order(store_url):
+    from semdigest.interests.model import Interest, Reference
+
+    interest = (Interest("games").add_papers(["2606.00951", "2606.00405", "2606.01142"])
+                .describe("auctions").mark_read(["2606.00123"])
+                .add_references([Reference("A title", "An abstract.", None, "key1")]))
+    store = open_store(store_url)
+    with store.write():
+        store.save_interest(interest)
+        store.save_interest(Interest("codes").describe("coding theory"))
+    assert store.interest_names() == ["codes", "games"]
+    assert store.get_interest("games") == interest
+    with store.write():
+        store.save_interest(interest.mark_not_interesting(["2606.00405"]))  # replaced whole
+        assert store.delete_interest("codes") and not store.delete_interest("nope")
+    assert store.get_interest("games").papers == ("2606.00951", "2606.01142")
+    assert store.interest_names() == ["games"] and store.get_interest("codes") is None
+    store.close()

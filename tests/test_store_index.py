@@ -25,7 +25,7 @@ from semdigest.readers import read
 from semdigest.records import Digest
 
 from .conftest import DAILY, ROOT, SEED_000
-from .helpers import digest_slice, run_cli
+from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user
 
 V1_LIBRARY = ROOT / "tests" / "data" / "library-v1.sqlite"  # made by semdigest 0.1 (commit 079dcbd)
 
@@ -242,14 +242,7 @@ def test_a_damaged_library_file_is_refused_for_writes_and_named_for_reads(tmp_pa
         assert result.returncode == 0 or "damaged" in result.stderr or "not a usable" in result.stderr
 
 
-def _as_other_user(*args: str) -> subprocess.CompletedProcess:
-    """The CLI as an unprivileged user (root ignores file permissions)."""
-    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, sys.executable, "-m", "semdigest", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "HOME": "/tmp"})
-
-
-@pytest.mark.skipif(os.geteuid() == 0 and not shutil.which("setpriv"), reason="needs setpriv to drop root")
+@pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
 def test_a_read_only_folder_is_queried_and_a_new_library_there_is_a_clear_error(seeds_library, tmp_path_factory):
     folder = tmp_path_factory.mktemp("shared-readonly")
     seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -260,11 +253,11 @@ def test_a_read_only_folder_is_queried_and_a_new_library_there_is_a_clear_error(
         if str(parent).startswith(("/tmp/", "/var/tmp/")):
             parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
     try:
-        result = _as_other_user("related", "2602.04994", "-k", "3", "--library", folder / "library.sqlite")
+        result = run_cli_as_other_user("related", "2602.04994", "-k", "3", "--library", folder / "library.sqlite")
         assert result.returncode == 0 and "3 hits" in result.stdout, result.stderr
-        result = _as_other_user("ingest", SEED_000, "--library", folder / "library.sqlite")
+        result = run_cli_as_other_user("ingest", SEED_000, "--library", folder / "library.sqlite")
         assert result.returncode == 2 and "read-only" in result.stderr and "Traceback" not in result.stderr
-        result = _as_other_user("ingest", SEED_000, "--library", folder / "new" / "library.sqlite")
+        result = run_cli_as_other_user("ingest", SEED_000, "--library", folder / "new" / "library.sqlite")
         assert result.returncode == 2 and "cannot create a library" in result.stderr
         assert not (folder / "new").exists()
     finally:

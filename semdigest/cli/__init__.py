@@ -8,9 +8,9 @@ import os
 import sys
 
 from ..errors import SemdigestError
-from . import admin, copy, day, library_cmds, parse
+from . import admin, copy, day, interests_cmds, library_cmds, parse
 
-_COMMANDS = (parse, library_cmds, day, admin)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, admin)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.
@@ -20,6 +20,8 @@ semdigest turns daily arXiv digests into a semantic library: related papers, top
   semdigest ingest ../shared/digests/daily/*.md         # add days to your library
   semdigest related 2602.04994                          # papers like this one
   semdigest search "diffusion models for robot control"
+  semdigest interests add games 2606.00951             # what you care about, then:
+  semdigest rank --date 2026-06-08                      # a day in that order ("For you")
 
 Run `semdigest COMMAND --help` for each command's options and an example."""
 

@@ -31,6 +31,11 @@ class RankedPaper:
     closest: tuple[str, ...]            # labels of the nearest interest rows (ids, titles, "descriptions")
     closest_similarity: tuple[float, ...]
     mark: str | None = None             # "read" or "not interesting": ranked after every other paper
+    # Filled in by Library.rank, which holds the texts: the paper's title, the closest interest
+    # papers' titles (or the description), and the terms the paper shares with the closest one.
+    title: str = ""
+    closest_titles: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -38,7 +43,8 @@ class RankedPaper:
 
     def as_dict(self) -> dict:
         row = asdict(self)
-        row["closest"], row["closest_similarity"] = list(self.closest), list(self.closest_similarity)
+        for field in ("closest", "closest_similarity", "closest_titles", "terms"):
+            row[field] = list(row[field])
         return row
 
 
@@ -50,14 +56,17 @@ class Ranking(list):
         self.interest, self.ranker = interest, ranker
 
     def to_frame(self) -> pd.DataFrame:
-        columns = ["rank", "arxiv_id", "score", "closest", "closest_similarity", "mark"]
+        columns = ["rank", "arxiv_id", "score", "closest", "closest_similarity", "mark", "title",
+                   "closest_titles", "terms"]
         return pd.DataFrame([p.as_dict() for p in self], columns=columns)
 
     def __repr__(self) -> str:
         lines = [f"{len(self)} papers for {self.interest!r} ({self.ranker})"]
         for paper in self[:20]:
             mark = f"  [{paper.mark}]" if paper.mark else ""
-            lines.append(f"{paper.rank:>4}. {paper.score:+.3f}  {paper.url}  near {', '.join(paper.closest)}{mark}")
+            lines.append(f"{paper.rank:>4}. {paper.score:+.3f}  {paper.url}  {paper.title[:70]}{mark}")
+            lines.append(f"      near {', '.join(paper.closest_titles or paper.closest)[:90]}"
+                         + (f"; shares: {', '.join(paper.terms)}" if paper.terms else ""))
         if len(self) > 20:
             lines.append(f"  ... {len(self) - 20} more")
         return "\n".join(lines)
@@ -65,11 +74,13 @@ class Ranking(list):
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{p.rank}</td><td>{p.score:+.3f}</td><td><a href='{p.url}' target='_blank'>{p.arxiv_id}</a></td>"
-            f"<td>{html.escape(', '.join(p.closest))}</td><td>{html.escape(p.mark or '')}</td></tr>"
+            f"<td>{html.escape(p.title)}</td><td>{html.escape('; '.join(p.closest_titles or p.closest))}</td>"
+            f"<td>{html.escape(', '.join(p.terms))}</td><td>{html.escape(p.mark or '')}</td></tr>"
             for p in self
         )
         return (f"<p><b>{len(self)} papers</b> for {html.escape(self.interest)} ({html.escape(self.ranker)})</p>"
-                "<table><tr><th>#</th><th>score</th><th>arXiv</th><th>closest interest papers</th><th>mark</th></tr>"
+                "<table><tr><th>#</th><th>score</th><th>arXiv</th><th>title</th><th>closest interest papers</th>"
+                "<th>shared terms</th><th>mark</th></tr>"
                 f"{rows}</table>")
 
 

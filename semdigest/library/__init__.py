@@ -16,16 +16,19 @@ import numpy as np
 import platformdirs
 
 from ..embedding import Embedder
-from ..errors import LibraryError
+from ..errors import InterestError, LibraryError
 from ..models import ModelSpec, get_model
 from ..records import Digest, Paper, canonical_id
 from ..results import Hits
 from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
-from ..terms import paper_text, term_counts
+from ..terms import paper_text, shared_terms, term_counts
 
 ENV_VAR = "SEMDIGEST_LIBRARY"
 _UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
+# Rankers contrast an interest with the library; beyond this many earlier papers a fixed random
+# sample of them stands for the rest (the classifier's cost grows with it, its ranking barely).
+BACKGROUND_SAMPLE = 20_000
 
 
 def default_path() -> Path | str:
@@ -303,6 +306,99 @@ class Library:
         return neighbors.seen_before(self.index(model), self.store, [papers[i] for i in ids], matrix, date,
                                      _positive(k))
 
+    # -- interests ("For you") ------------------------------------------------------------------
+
+    def interests(self) -> list[str]:
+        """Names of the library's interests, sorted."""
+        return self.store.interest_names()
+
+    def interest(self, name: str, create: bool = False):
+        """The interest called ``name``; a new empty one when ``create``, else an InterestError."""
+        from ..interests import Interest
+
+        found = self.store.get_interest(name)
+        if found is None:
+            if create:
+                return Interest(name)
+            known = ", ".join(repr(n) for n in self.interests()) or "none yet"
+            raise InterestError(f"no interest called {name!r} in {self.store.location} (interests: {known}); "
+                                f"make it with `semdigest interests add {_shell_word(name)} ARXIV_ID...`")
+        return found
+
+    def save_interest(self, interest) -> None:
+        """Store ``interest`` whole (one transaction), replacing the one of the same name."""
+        with self.store.write():
+            self.store.save_interest(interest)
+
+    def remove_interest(self, name: str) -> None:
+        self.interest(name)  # an unknown name says which exist
+        with self.store.write():
+            self.store.delete_interest(name)
+
+    def rank(self, date: dt.date, interest=None, ranker=None, k: int | None = None,
+             model: str | Embedder | None = None, **params):
+        """That day's papers ordered by one interest (a name or an Interest): a Ranking.
+
+        Without ``interest``, every interest of the library that has something to rank by
+        (papers with vectors, references or descriptions): {name: Ranking}. Each paper names
+        its closest interest papers and the terms it shares with the closest one. The background
+        the rankers contrast with is the library's papers first seen before the day (a fixed
+        sample of ``BACKGROUND_SAMPLE`` when there are more). ``k`` keeps the best k.
+        """
+        from .. import interests as fy
+
+        if interest is None:
+            rankings = {}
+            for name in self.interests():
+                try:
+                    rankings[name] = self.rank(date, name, ranker, k, model, **params)
+                except InterestError:  # only papers not ingested yet: nothing to rank by today
+                    continue
+            return rankings
+        if isinstance(interest, str):
+            interest = self.interest(interest)
+        if k is not None:
+            _positive(k)
+        embedder = self._query_embedder(model)
+        ids, matrix = self.vectors(embedder, ids=self.store.arxiv_ids(PaperFilter(date=date)))
+        if not ids:
+            raise LibraryError(f"no embedded papers on {date} in {self.store.location}; ingest that day's digest "
+                               "first (`semdigest ingest DIGEST`)")
+        own = {*interest.papers, *interest.not_interesting, *(r.arxiv_id for r in interest.references if r.arxiv_id)}
+        vectors = fy.interest_vectors(interest, *self.vectors(embedder, ids=sorted(own)), embedder=embedder)
+        ranking = fy.rank(interest, ids, matrix, vectors, self._background(embedder, date),
+                          ranker=ranker or fy.DEFAULT_RANKER, **params)
+        if k is not None:
+            ranking = fy.Ranking(ranking[:k], interest=ranking.interest, ranker=ranking.ranker)
+        return self._explain(ranking, interest)
+
+    def _background(self, embedder: Embedder, date: dt.date) -> tuple[list[str], np.ndarray]:
+        linked = self.store.linked_vectors(embedder.key, PaperFilter(until=date - dt.timedelta(days=1)))
+        if len(linked.arxiv_ids) <= BACKGROUND_SAMPLE:
+            return linked.arxiv_ids, linked.matrix
+        keep = np.sort(np.random.default_rng(0).choice(len(linked.arxiv_ids), BACKGROUND_SAMPLE, replace=False))
+        return [linked.arxiv_ids[i] for i in keep], linked.matrix[keep]
+
+    def _explain(self, ranking, interest):
+        """Titles, and the terms each paper shares with its closest interest paper (why-related)."""
+        from dataclasses import replace
+
+        from .. import interests as fy
+
+        texts = {f'"{d}"': (d, d) for d in interest.descriptions}
+        texts |= {r.label: (r.title, paper_text(r.title, r.abstract)) for r in interest.references}
+        needed = {label for paper in ranking for label in paper.closest} - set(texts)
+        papers = self.store.get_papers([p.arxiv_id for p in ranking] + sorted(needed))
+        texts |= {i: (p.title, paper_text(p.title, p.abstract)) for i, p in papers.items() if i in needed}
+        explained = []
+        for paper in ranking:
+            own = papers[paper.arxiv_id]
+            closest_text = texts.get(paper.closest[0], ("", ""))[1] if paper.closest else ""
+            terms = shared_terms(paper_text(own.title, own.abstract), [closest_text], self.store.term_frequencies)[0]
+            explained.append(replace(paper, title=own.title, terms=tuple(terms),
+                                     closest_titles=tuple(texts.get(c, (c, ""))[0] for c in paper.closest)))
+        return fy.Ranking(explained, interest=ranking.interest, ranker=ranking.ranker)
+
     @staticmethod
     def _spec(key: str) -> ModelSpec:
         return get_model(key.split("@")[0])
@@ -316,6 +412,12 @@ _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primar
 def _filter(since=None, until=None, categories=None, date=None, ids=None) -> PaperFilter:
     return PaperFilter(since=since, until=until, date=date, categories=tuple(categories or ()),
                        ids=tuple(ids) if ids is not None else None)
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _positive(k: int) -> int:

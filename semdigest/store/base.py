@@ -14,11 +14,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..records import Paper
 from .merge import Upsert
+
+if TYPE_CHECKING:
+    from ..interests.model import Interest
 
 
 @dataclass(frozen=True)
@@ -151,3 +155,21 @@ class PaperStore(ABC):
     @abstractmethod
     def term_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """Document frequency of each known term, and the number of documents counted."""
+
+    # -- interests ("For you") --------------------------------------------------------------
+    @abstractmethod
+    def save_interest(self, interest: Interest) -> None:
+        """Store ``interest`` whole, replacing any interest of that name (inside ``write()``);
+        every list keeps its order."""
+
+    @abstractmethod
+    def get_interest(self, name: str) -> Interest | None:
+        """The interest called ``name`` as it was saved, or None."""
+
+    @abstractmethod
+    def interest_names(self) -> list[str]:
+        """Names of the stored interests, sorted."""
+
+    @abstractmethod
+    def delete_interest(self, name: str) -> bool:
+        """Remove the interest (inside ``write()``); False when there was none of that name."""

@@ -43,7 +43,8 @@ ITERATIVE_PGVECTOR = (0, 8, 0)  # iterative index scans; older versions over-fet
 EXACT_LIMIT = 20_000         # at most this many candidate papers: an exact scan (a few ms), not HNSW
 _MARGIN = 10                 # extra rows fetched, then rescored exactly in float32 (boundary ties)
 _MAX_EF_SEARCH = 1000        # pgvector's upper bound for hnsw.ef_search
-_TABLES = ("meta", "papers", "appearances", "paper_categories", "vectors", "paper_vectors", "term_df")
+_TABLES = ("meta", "papers", "appearances", "paper_categories", "vectors", "paper_vectors", "term_df",
+           "interests", "interest_items", "interest_references")
 
 SCHEMA = """
 CREATE TABLE {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,8 +72,19 @@ CREATE TABLE {s}.paper_vectors (
     vector_id BIGINT NOT NULL REFERENCES {s}.vectors(id), PRIMARY KEY (model, arxiv_id)
 );
 CREATE INDEX paper_vectors_by_vector ON {s}.paper_vectors(vector_id, model);
-CREATE TABLE {s}.term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
+CREATE TABLE {s}.term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL);
+CREATE TABLE {s}.interests (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE {s}.interest_items (
+    interest_id BIGINT NOT NULL REFERENCES {s}.interests(id) ON DELETE CASCADE, kind TEXT NOT NULL,
+    position INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (interest_id, kind, position)
+);
+CREATE TABLE {s}.interest_references (
+    interest_id BIGINT NOT NULL REFERENCES {s}.interests(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    title TEXT NOT NULL, abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
+)
 """
+# interest_items.kind: the Interest fields kept as ordered lists of strings (as in the SQLite store)
+_INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
                  "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
                  "summary_date", "source", "line")
@@ -521,6 +533,41 @@ class PostgresStore(PaperStore):
         found = dict(self.conn.execute(self._q("SELECT term, df FROM {s}.term_df WHERE term = ANY(%s)"),
                                        (list(terms),)).fetchall())
         return found, int(self.get_meta("term_documents") or 0)
+
+    # -- interests ---------------------------------------------------------------------------
+
+    def save_interest(self, interest) -> None:
+        self.delete_interest(interest.name)
+        interest_id = self.conn.execute(self._q("INSERT INTO {s}.interests (name) VALUES (%s) RETURNING id"),
+                                        (interest.name,)).fetchone()[0]
+        self.conn.cursor().executemany(self._q("INSERT INTO {s}.interest_items VALUES (%s, %s, %s, %s)"), [
+            (interest_id, kind, position, value)
+            for kind in _INTEREST_LISTS for position, value in enumerate(getattr(interest, kind))])
+        self.conn.cursor().executemany(self._q("INSERT INTO {s}.interest_references VALUES (%s, %s, %s, %s, %s, %s)"), [
+            (interest_id, position, r.title, r.abstract, r.arxiv_id, r.key)
+            for position, r in enumerate(interest.references)])
+
+    def get_interest(self, name: str):
+        from ..interests.model import Interest, Reference  # the package imports scikit-learn: only when asked
+
+        row = self.conn.execute(self._q("SELECT id FROM {s}.interests WHERE name = %s"), (name,)).fetchone()
+        if row is None:
+            return None
+        lists: dict[str, list[str]] = {kind: [] for kind in _INTEREST_LISTS}
+        for kind, value in self.conn.execute(self._q(
+                "SELECT kind, value FROM {s}.interest_items WHERE interest_id = %s ORDER BY kind, position"), row):
+            lists[kind].append(value)
+        references = [Reference(*r) for r in self.conn.execute(self._q(
+            "SELECT title, abstract, arxiv_id, key FROM {s}.interest_references WHERE interest_id = %s "
+            "ORDER BY position"), row)]
+        return Interest(name, references=tuple(references), **{k: tuple(v) for k, v in lists.items()})
+
+    def interest_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(self._q("SELECT name FROM {s}.interests ORDER BY name"))]
+
+    def delete_interest(self, name: str) -> bool:
+        deleted = self.conn.execute(self._q("DELETE FROM {s}.interests WHERE name = %s RETURNING id"), (name,))
+        return deleted.fetchone() is not None
 
 
 class PgvectorIndex:

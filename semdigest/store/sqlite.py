@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore
+
+if TYPE_CHECKING:
+    from ..interests.model import Interest
 
 APPLICATION = "semdigest"
 SCHEMA_VERSION = "2"
@@ -63,6 +67,22 @@ CREATE TABLE paper_vectors (
 CREATE INDEX paper_vectors_by_vector ON paper_vectors(model, vector_id);
 CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
+# Interests came after schema 2 shipped: a schema-2 library gets these tables when first opened
+# where it can be written (IF NOT EXISTS), with no version bump; a read-only one reads none.
+INTEREST_SCHEMA = """
+CREATE TABLE IF NOT EXISTS interests (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS interest_items (
+    interest_id INTEGER NOT NULL REFERENCES interests(id), kind TEXT NOT NULL, position INTEGER NOT NULL,
+    value TEXT NOT NULL, PRIMARY KEY (interest_id, kind, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS interest_references (
+    interest_id INTEGER NOT NULL REFERENCES interests(id), position INTEGER NOT NULL, title TEXT NOT NULL,
+    abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
+) WITHOUT ROWID;
+"""
+SCHEMA += INTEREST_SCHEMA
+# interest_items.kind: the Interest fields kept as ordered lists of strings
+_INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
                  "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
                  "summary_date", "source", "line")
@@ -157,6 +177,10 @@ class SQLiteStore(PaperStore):
         elif meta.get("schema_version") != SCHEMA_VERSION:
             raise LibraryError(f"{self.path} has library schema {meta.get('schema_version')}, "
                                f"this semdigest reads {SCHEMA_VERSION}; upgrade semdigest")
+        if "interests" not in tables and not self.read_only:
+            with self.write(check=False):
+                for statement in filter(str.strip, INTEREST_SCHEMA.split(";")):
+                    self.conn.execute(statement)
 
     @contextmanager
     def _naming_damage(self) -> Iterator[None]:
@@ -373,6 +397,58 @@ class SQLiteStore(PaperStore):
         for chunk in _chunks(list(terms)):
             found.update(self.conn.execute(f"SELECT term, df FROM term_df WHERE term IN ({_marks(chunk)})", chunk))
         return found, int(self.get_meta("term_documents") or 0)
+
+
+    # -- interests ---------------------------------------------------------------------------
+
+    def save_interest(self, interest: Interest) -> None:
+        self._delete_interest_rows(interest.name)
+        interest_id = self.conn.execute("INSERT INTO interests (name) VALUES (?)", (interest.name,)).lastrowid
+        self.conn.executemany("INSERT INTO interest_items VALUES (?, ?, ?, ?)", [
+            (interest_id, kind, position, value)
+            for kind in _INTEREST_LISTS for position, value in enumerate(getattr(interest, kind))])
+        self.conn.executemany("INSERT INTO interest_references VALUES (?, ?, ?, ?, ?, ?)", [
+            (interest_id, position, r.title, r.abstract, r.arxiv_id, r.key)
+            for position, r in enumerate(interest.references)])
+
+    def get_interest(self, name: str) -> Interest | None:
+        from ..interests.model import Interest, Reference  # the package imports scikit-learn: only when asked
+
+        if not self._has_interests():
+            return None
+        row = self.conn.execute("SELECT id FROM interests WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        lists: dict[str, list[str]] = {kind: [] for kind in _INTEREST_LISTS}
+        for kind, value in self.conn.execute(
+                "SELECT kind, value FROM interest_items WHERE interest_id = ? ORDER BY kind, position", row):
+            lists[kind].append(value)
+        references = [Reference(*r) for r in self.conn.execute(
+            "SELECT title, abstract, arxiv_id, key FROM interest_references WHERE interest_id = ? "
+            "ORDER BY position", row)]
+        return Interest(name, references=tuple(references), **{k: tuple(v) for k, v in lists.items()})
+
+    def interest_names(self) -> list[str]:
+        if not self._has_interests():
+            return []
+        return [r[0] for r in self.conn.execute("SELECT name FROM interests ORDER BY name")]
+
+    def delete_interest(self, name: str) -> bool:
+        return self._delete_interest_rows(name)
+
+    def _delete_interest_rows(self, name: str) -> bool:
+        row = self.conn.execute("SELECT id FROM interests WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return False
+        for table in ("interest_items", "interest_references"):
+            self.conn.execute(f"DELETE FROM {table} WHERE interest_id = ?", row)
+        self.conn.execute("DELETE FROM interests WHERE id = ?", row)
+        return True
+
+    def _has_interests(self) -> bool:
+        """False in a read-only schema-2 library made before interests existed."""
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'interests'").fetchone() is not None
 
 
 def _where(where: PaperFilter) -> tuple[str, list]:

@@ -1,0 +1,218 @@
+"""`semdigest interests ...` (what the reader cares about) and `semdigest rank` (a day in that order)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from ..library import default_path
+from ._common import add_command, iso_date, note
+from .library_cmds import add_library_option, embedder, open_library
+
+_RANKERS = ("combined", "nearest", "classifier")
+
+
+def _library_option(parser) -> None:
+    parser.add_argument("--library", metavar="PATH",
+                        help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
+
+
+def register(commands) -> None:
+    interests = add_command(
+        commands, "interests", "Interests: named sets of papers, references and descriptions you care about.",
+        "semdigest interests add games 2606.00951 2606.01142", None)
+    sub = interests.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = add_command(sub, "add", "Add arXiv papers to an interest (made if new).",
+                      "semdigest interests add games 2606.00951 2606.01142", run_add)
+    add.add_argument("name", help="the interest's name")
+    add.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids (2606.00951, arXiv:2606.00951v2, hep-th/9901001)")
+
+    describe = add_command(sub, "describe", "Add a free-text description to an interest (made if new).",
+                           'semdigest interests describe coding "error-correcting codes and channel capacity"',
+                           run_describe)
+    describe.add_argument("name", help="the interest's name")
+    describe.add_argument("text", help="what the interest is about, in words")
+
+    bib = add_command(sub, "import", "Add the papers of a BibTeX file or Zotero export to an interest.",
+                      "semdigest interests import games my-library.bib", run_import)
+    bib.add_argument("name", help="the interest's name")
+    bib.add_argument("file", metavar="FILE.bib", help="BibTeX file (entries with an arXiv id, or matched by title)")
+
+    mark = add_command(sub, "mark", "Mark papers read or not interesting for an interest (or clear the mark).",
+                       "semdigest interests mark games 2606.05081 --not-interesting", run_mark)
+    mark.add_argument("name", help="the interest's name")
+    mark.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids")
+    how = mark.add_mutually_exclusive_group(required=True)
+    how.add_argument("--read", action="store_const", const="read", dest="mark",
+                     help="read: never proposed again")
+    how.add_argument("--not-interesting", action="store_const", const="not_interesting", dest="mark",
+                     help="not interesting: never proposed again, and papers like it rank lower")
+    how.add_argument("--clear", action="store_const", const="clear", dest="mark", help="remove either mark")
+
+    listing = add_command(sub, "list", "The library's interests and what defines each.",
+                          "semdigest interests list", run_list)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
+    show = add_command(sub, "show", "One interest: its papers (with titles), references, descriptions and marks.",
+                       "semdigest interests show games", run_show)
+    show.add_argument("name", help="the interest's name")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    remove = add_command(sub, "remove", "Remove an interest, or only some of its papers.",
+                         "semdigest interests remove games", run_remove)
+    remove.add_argument("name", help="the interest's name")
+    remove.add_argument("ids", nargs="*", metavar="ID", help="remove only these papers from it")
+
+    for parser in (add, describe, bib, mark, listing, show, remove):
+        _library_option(parser)
+
+    rank = add_command(commands, "rank", "A day's papers in the order of your interests (\"For you\").",
+                       "semdigest rank --date 2026-06-08 --interest games -k 10", run_rank)
+    rank.add_argument("--date", type=iso_date, required=True, help="the digest day to rank")
+    rank.add_argument("--interest", metavar="NAME", help="one interest (default: each of them)")
+    rank.add_argument("-k", type=int, help="the best k papers per interest (default: all)")
+    rank.add_argument("--ranker", choices=_RANKERS, default="combined",
+                      help="combined (default: the better of both, benchmarks/interests_bench.py), "
+                           "nearest (similarity to the interest's nearest papers) or classifier (linear SVM)")
+    output = rank.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON")
+    output.add_argument("--csv", action="store_true", help="print CSV, one row per (interest, paper)")
+    add_library_option(rank)
+
+
+def _change(args, change, create: bool = True) -> None:
+    """Load (or start) the interest, apply ``change``, save it whole."""
+    with open_library(args) as library:
+        interest = change(library, library.interest(args.name, create=create))
+        library.save_interest(interest)
+        note(f"{interest!r}")
+
+
+def _not_in_library(library, ids) -> None:
+    from ..interests import Interest
+
+    ids = Interest("check", papers=tuple(ids)).papers
+    held = library.store.get_papers(ids)
+    missing = [i for i in ids if i not in held]
+    if missing:
+        note(f"not in the library yet (they count once their digest is ingested): {', '.join(missing)}")
+
+
+def run_add(args) -> int:
+    def change(library, interest):
+        updated = interest.add_papers(args.ids)
+        _not_in_library(library, args.ids)
+        return updated
+    _change(args, change)
+    return 0
+
+
+def run_describe(args) -> int:
+    _change(args, lambda library, interest: interest.describe(args.text))
+    return 0
+
+
+def run_import(args) -> int:
+    from ..interests import import_bibtex, read_bibtex
+
+    bibtex = read_bibtex(args.file)
+
+    def change(library, interest):
+        titles = {paper.arxiv_id: paper.title for paper, _ in library.store.iter_papers()}
+        updated, summary = import_bibtex(interest, bibtex, titles)
+        print(summary)
+        return updated
+    _change(args, change)
+    return 0
+
+
+def run_mark(args) -> int:
+    def change(library, interest):
+        if args.mark == "read":
+            return interest.mark_read(args.ids)
+        if args.mark == "not_interesting":
+            return interest.mark_not_interesting(args.ids)
+        return interest.unmark(args.ids)
+    _change(args, change, create=False)
+    return 0
+
+
+def run_remove(args) -> int:
+    with open_library(args) as library:
+        if args.ids:
+            interest = library.interest(args.name).remove_papers(args.ids)
+            library.save_interest(interest)
+            note(f"{interest!r}")
+        else:
+            library.remove_interest(args.name)
+            note(f"removed the interest {args.name!r}")
+    return 0
+
+
+def _as_dict(interest) -> dict:
+    return {"name": interest.name, "papers": list(interest.papers), "descriptions": list(interest.descriptions),
+            "references": [{"title": r.title, "abstract": r.abstract, "arxiv_id": r.arxiv_id, "key": r.key}
+                           for r in interest.references],
+            "read": list(interest.read), "not_interesting": list(interest.not_interesting)}
+
+
+def run_list(args) -> int:
+    with open_library(args) as library:
+        interests = [library.interest(name) for name in library.interests()]
+    if args.json:
+        print(json.dumps([_as_dict(i) for i in interests], ensure_ascii=False))
+    elif not interests:
+        note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
+    for interest in [] if args.json else interests:
+        print(repr(interest))
+    return 0
+
+
+def run_show(args) -> int:
+    with open_library(args) as library:
+        interest = library.interest(args.name)
+        titles = {i: p.title for i, p in library.store.get_papers(interest.papers + interest.read
+                                                                  + interest.not_interesting).items()}
+    if args.json:
+        print(json.dumps(_as_dict(interest) | {"titles": titles}, ensure_ascii=False))
+        return 0
+    print(repr(interest))
+    sections = [("papers", interest.papers), ("read", interest.read), ("not interesting", interest.not_interesting)]
+    for heading, ids in sections:
+        if ids:
+            print(f"{heading}:")
+            print("\n".join(f"  {i}  {titles.get(i, '(not in the library yet)')}" for i in ids))
+    if interest.references:
+        print("references:")
+        print("\n".join(f"  {r.label if r.arxiv_id else r.key or '-'}  {r.title}" for r in interest.references))
+    if interest.descriptions:
+        print("descriptions:")
+        print("\n".join(f"  \"{d}\"" for d in interest.descriptions))
+    return 0
+
+
+def run_rank(args) -> int:
+    with open_library(args) as library:
+        if args.interest:
+            rankings = [library.rank(args.date, args.interest, ranker=args.ranker, k=args.k, model=embedder(args))]
+        else:
+            if not library.interests():
+                note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
+                return 1
+            rankings = list(library.rank(args.date, ranker=args.ranker, k=args.k, model=embedder(args)).values())
+    if args.json:
+        print(json.dumps({"date": args.date.isoformat(), "rankings": [
+            {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rankings]},
+            ensure_ascii=False))
+    elif args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["interest", "rank", "arxiv_id", "score", "title", "closest", "terms", "mark"])
+        for ranking in rankings:
+            for p in ranking:
+                writer.writerow([ranking.interest, p.rank, p.arxiv_id, f"{p.score:.4f}", p.title,
+                                 "; ".join(p.closest), "; ".join(p.terms), p.mark or ""])
+    else:
+        print("\n\n".join(repr(r) for r in rankings))
+    return 0

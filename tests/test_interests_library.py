@@ -1,0 +1,177 @@
+"""Interests stored in the library, `Library.rank`, the `interests` and `rank` commands, and the
+day report's "For you" section: on a real library of 2026-06-02 + 2026-06-08 with the real model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import stat
+
+import pytest
+
+from semdigest.errors import InterestError
+from semdigest.interests import Interest, Reference
+from semdigest.library import Library
+from semdigest.readers import read
+from semdigest.store.sqlite import INTEREST_SCHEMA
+
+from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user
+from .test_interests import GAME_THEORY_BIB, TEST, TRAIN
+
+DAY = dt.date(2026, 6, 8)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """A library of 06-02 and 06-08 (the day ranked), with one interest: cs.GT papers of 06-02."""
+    path = tmp_path_factory.mktemp("for-you") / "library.sqlite"
+    library = Library.open(path)
+    for digest in (TRAIN, TEST):
+        library.ingest(read(digest))
+    papers = library.papers().set_index("arxiv_id")
+    first = papers[(papers.primary_category == "cs.GT") & (papers.first_seen == dt.date(2026, 6, 2))]
+    library.save_interest(Interest("games").add_papers(first.index))
+    yield library
+    library.close()
+
+
+def test_an_interest_is_stored_whole_and_in_order(tmp_path):
+    with Library.open(tmp_path / "library.sqlite") as library:
+        interest = Interest("mine", papers=("2606.00951", "2601.00002", "2606.00003"),
+                            descriptions=("second thought", "first thought"),
+                            references=(Reference("A title", "An abstract", None, "key1"),
+                                        Reference("Other", "", "2501.00001", None)),
+                            read=("2606.01111",), not_interesting=("2606.02222",))
+        library.save_interest(interest)
+        assert library.interest("mine") == interest and library.interests() == ["mine"]
+        library.save_interest(Interest("mine", papers=("2606.00003",)))  # replaced whole
+        assert library.interest("mine") == Interest("mine", papers=("2606.00003",))
+        library.remove_interest("mine")
+        assert library.interests() == []
+        with pytest.raises(InterestError, match="no interest called 'mine'.*semdigest interests add"):
+            library.interest("mine")
+
+
+@pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
+def test_a_library_made_before_interests_gets_their_tables_and_a_read_only_one_still_opens(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("before-interests")
+    path = folder / "library.sqlite"
+    Library.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE interest_items; DROP TABLE interest_references; DROP TABLE interests; "
+                       "PRAGMA wal_checkpoint(TRUNCATE);")
+    conn.close()
+    for item in (folder, path):
+        item.chmod(0o555 if item.is_dir() else 0o444)
+    for parent in folder.parents:  # let the other user reach it
+        if str(parent).startswith(("/tmp/", "/var/tmp/")):
+            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
+    try:
+        result = run_cli_as_other_user("interests", "list", "--json", "--library", path)
+        assert result.returncode == 0 and json.loads(result.stdout) == [], result.stderr
+        result = run_cli_as_other_user("interests", "show", "games", "--library", path)
+        assert result.returncode == 2 and "no interest called 'games'" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)
+    with Library.open(path) as library:  # writable: the tables are made, no version bump
+        assert library.store.get_meta("schema_version") == "2"
+        library.save_interest(Interest("x", papers=("2606.00951",)))
+        assert library.interests() == ["x"]
+    assert "interest_references" in INTEREST_SCHEMA
+
+
+@pytest.mark.slow
+def test_rank_orders_the_day_by_an_interest_and_says_why(library):
+    papers = library.papers(date=DAY).set_index("arxiv_id")
+    ranking = library.rank(DAY, "games")
+    assert len(ranking) == len(papers) and ranking.ranker == "combined"
+    relevant = set(papers.index[papers.primary_category == "cs.GT"])
+    top = [p.arxiv_id for p in ranking[:min(len(relevant), 20)]]
+    assert sum(i in relevant for i in top) / len(top) >= 0.6
+    first = ranking[0]
+    assert first.title == papers.loc[first.arxiv_id, "title"]
+    assert first.closest[0] in library.interest("games").papers
+    assert first.closest_titles[0] == library.paper(first.closest[0]).title
+    assert first.terms and all(isinstance(t, str) for t in first.terms)
+    assert [p.arxiv_id for p in library.rank(DAY, "games", k=5)] == [p.arxiv_id for p in ranking[:5]]
+    every = library.rank(DAY, k=3, ranker="nearest")
+    assert list(every) == ["games"] and len(every["games"]) == 3 and every["games"].ranker == "nearest"
+
+
+@pytest.mark.slow
+def test_the_interests_commands_keep_what_they_are_told_and_errors_are_one_line(library, tmp_path):
+    where = ("--library", library.path)
+    result = run_cli("interests", "add", "codes", "2606.00003", "arXiv:2606.99999v2", *where)
+    assert result.returncode == 0 and "not in the library yet" in result.stderr and "2606.99999" in result.stderr
+    assert run_cli("interests", "describe", "codes", "error-correcting codes", *where).returncode == 0
+    result = run_cli("interests", "import", "codes", GAME_THEORY_BIB, *where)
+    assert result.returncode == 0 and "20 entries" in result.stdout and "by title" in result.stdout
+    assert run_cli("interests", "mark", "codes", "2606.00951", "--not-interesting", *where).returncode == 0
+    shown = json.loads(run_cli("interests", "show", "codes", "--json", *where).stdout)
+    assert shown["papers"][:2] == ["2606.00003", "2606.99999"] and "2606.00951" not in shown["papers"]
+    assert shown["not_interesting"] == ["2606.00951"] and shown["descriptions"] == ["error-correcting codes"]
+    assert len(shown["references"]) == 4 and shown["titles"]["2606.00951"]
+    names = [i["name"] for i in json.loads(run_cli("interests", "list", "--json", *where).stdout)]
+    assert names == ["codes", "games"]
+    assert run_cli("interests", "remove", "codes", *where).returncode == 0
+    assert library.interests() == ["games"]
+
+    bad = tmp_path / "bad.bib"
+    bad.write_text("@article{x, title={Unclosed}\n", encoding="utf-8")
+    for args in (("interests", "show", "nope"), ("interests", "mark", "nope", "2606.00951", "--read"),
+                 ("interests", "add", "games", "doi:10.1/2"), ("interests", "import", "games", bad),
+                 ("interests", "import", "games", tmp_path / "missing.bib"),
+                 ("rank", "--date", "2026-06-08", "--interest", "nope"), ("rank", "--date", "2026-05-01")):
+        result = run_cli(*args, *where)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.stderr.startswith("semdigest: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert library.interest("games").papers  # nothing lost
+    for args in (("interests", "--help"), ("interests", "import", "--help"), ("rank", "--help")):
+        result = run_cli(*args)
+        assert result.returncode == 0 and "example:" in result.stdout
+
+
+@pytest.mark.slow
+def test_rank_command_prints_json_and_csv(library):
+    where = ("--library", library.path)
+    result = run_cli("rank", "--date", "2026-06-08", "--interest", "games", "-k", "3", "--json", *where)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["date"] == "2026-06-08" and len(report["rankings"]) == 1
+    ranking = report["rankings"][0]
+    assert ranking["interest"] == "games" and ranking["ranker"] == "combined" and len(ranking["papers"]) == 3
+    assert set(ranking["papers"][0]) == {"arxiv_id", "rank", "score", "closest", "closest_similarity", "mark",
+                                         "title", "closest_titles", "terms"}
+    assert [p["arxiv_id"] for p in ranking["papers"]] == [p.arxiv_id for p in library.rank(DAY, "games", k=3)]
+    result = run_cli("rank", "--date", "2026-06-08", "-k", "2", "--csv", "--ranker", "nearest", *where)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and lines[0].startswith("interest,rank,arxiv_id,score") and len(lines) == 3
+
+
+@pytest.mark.slow
+def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp_path):
+    from semdigest.report import day_report
+
+    digest = read(digest_slice(TEST, tmp_path / "2026-06-08.md", 30))
+    library.save_interest(Interest("later", papers=("2606.99999",)))  # nothing to rank by yet: left out
+    try:
+        day_report(library, digest, tmp_path / "report")
+    finally:
+        library.remove_interest("later")
+    best = library.rank(DAY, "games", k=10)
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert markdown.index("## For you") < markdown.index("Ingest:") and "### later" not in markdown
+    assert f"1. [{best[0].title}]({best[0].url})" in markdown and best[0].closest_titles[0] in markdown
+    assert index.index("For you</h2>") < index.index("<iframe") and index.count("<li><a href='https://arxiv") >= 10
+    assert ", ".join(best[0].terms) in markdown
+
+    with Library.open(tmp_path / "none.sqlite") as empty:
+        day_report(empty, digest, tmp_path / "plain")
+    assert "For you" not in (tmp_path / "plain" / "report.md").read_text(encoding="utf-8")
+    assert "For you" not in (tmp_path / "plain" / "index.html").read_text(encoding="utf-8")
