@@ -9,6 +9,8 @@ embedding models or digests: the Library hands it records, vectors and counts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -50,6 +52,29 @@ class LinkedVectors:
     arxiv_ids: list[str]
     vector_ids: np.ndarray   # int64, the index keys
     matrix: np.ndarray       # float32 unit vectors, one row per paper
+
+
+def translating_errors(cls):
+    """Class decorator of a store: every public method (and every generator one returns) runs
+    inside the store's ``_translating_errors()``, which turns the backend's errors into a
+    LibraryError that says what to do. ``write`` translates inside its own transaction."""
+    def wrap(method):
+        @functools.wraps(method)
+        def translated(self, *args, **kwargs):
+            with self._translating_errors():
+                result = method(self, *args, **kwargs)
+            return _iterate_translating(self, result) if inspect.isgenerator(result) else result
+        return translated
+
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_") and name not in ("write", "damaged"):
+            setattr(cls, name, wrap(value))
+    return cls
+
+
+def _iterate_translating(store, rows: Iterator) -> Iterator:
+    with store._translating_errors():
+        yield from rows
 
 
 class PaperStore(ABC):

@@ -16,9 +16,7 @@ password masked, and the password never appears in an error.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import inspect
 import os
 import re
 import struct
@@ -32,7 +30,7 @@ import numpy as np
 from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper
 from . import merge
-from .base import LinkedVectors, PaperFilter, PaperStore
+from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 
 APPLICATION = "semdigest"
 SCHEMA_VERSION = "2"
@@ -134,23 +132,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", text)[:3])
 
 
-def _translated(cls):
-    """Every public method turns psycopg's errors into a LibraryError that says what to do."""
-    def wrap(method):
-        @functools.wraps(method)
-        def translated(self, *args, **kwargs):
-            with self._naming_errors():
-                result = method(self, *args, **kwargs)
-            return self._iterate_naming_errors(result) if inspect.isgenerator(result) else result
-        return translated
-
-    for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_") and name not in ("write",):
-            setattr(cls, name, wrap(value))
-    return cls
-
-
-@_translated
+@translating_errors
 class PostgresStore(PaperStore):
     def __init__(self, url: str, create: bool = True):
         import psycopg
@@ -166,7 +148,7 @@ class PostgresStore(PaperStore):
         self._generation_cache: dict = {}
         self.conn = self._connect(conninfo)
         try:
-            with self._naming_errors():
+            with self._translating_errors():
                 self._prepare(create)
         except BaseException:
             self.conn.close()
@@ -310,7 +292,7 @@ class PostgresStore(PaperStore):
     # -- errors -----------------------------------------------------------------------------
 
     @contextmanager
-    def _naming_errors(self) -> Iterator[None]:
+    def _translating_errors(self) -> Iterator[None]:
         psycopg = self._psycopg
         try:
             yield
@@ -322,10 +304,6 @@ class PostgresStore(PaperStore):
                                "when the server answers") from None
         except psycopg.Error as error:
             raise LibraryError(f"PostgreSQL error at {self.location}: {_last_line(self._scrub(str(error)))}") from None
-
-    def _iterate_naming_errors(self, rows: Iterator) -> Iterator:
-        with self._naming_errors():
-            yield from rows
 
     def _read_only_error(self, error: Exception | None = None) -> LibraryError:
         user = self.conn.info.user if not self.conn.closed else "this role"
@@ -340,7 +318,7 @@ class PostgresStore(PaperStore):
         """One all-or-nothing transaction, after every other writer of this schema."""
         if self.read_only:
             raise self._read_only_error()
-        with self._naming_errors():
+        with self._translating_errors():
             with self.conn.transaction():
                 self._lock()
                 yield
@@ -644,7 +622,7 @@ class PgvectorIndex:
         never one in ``exclude[i]``; equal scores in arXiv-id order."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         exclude = exclude or [set() for _ in queries]
-        with self.store._naming_errors():
+        with self.store._translating_errors():
             candidates = self._candidates(where)
             exact = candidates <= EXACT_LIMIT
             found = []

@@ -9,8 +9,6 @@ are told apart before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
 import json
 import os
 import sqlite3
@@ -26,7 +24,7 @@ import numpy as np
 from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper
 from . import merge
-from .base import LinkedVectors, PaperFilter, PaperStore
+from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 
 if TYPE_CHECKING:
     from ..interests.model import Interest
@@ -89,23 +87,7 @@ PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary
 _DAMAGED = ("malformed", "not a database", "file is encrypted")
 
 
-def _named_damage(cls):
-    """Every public method turns SQLite's "malformed" errors into one that says how to recover."""
-    def wrap(method):
-        @functools.wraps(method)
-        def translated(self, *args, **kwargs):
-            with self._naming_damage():
-                result = method(self, *args, **kwargs)
-            return self._iterate_naming_damage(result) if inspect.isgenerator(result) else result
-        return translated
-
-    for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_") and name not in ("write", "damaged"):
-            setattr(cls, name, wrap(value))
-    return cls
-
-
-@_named_damage
+@translating_errors
 class SQLiteStore(PaperStore):
     def __init__(self, path: str | Path, create: bool = True):
         self.path = Path(path).expanduser()
@@ -183,17 +165,13 @@ class SQLiteStore(PaperStore):
                     self.conn.execute(statement)
 
     @contextmanager
-    def _naming_damage(self) -> Iterator[None]:
+    def _translating_errors(self) -> Iterator[None]:
         try:
             yield
         except sqlite3.DatabaseError as error:
             if _is_damage(error):
                 raise self.damaged(error) from None
             raise
-
-    def _iterate_naming_damage(self, rows: Iterator) -> Iterator:
-        with self._naming_damage():
-            yield from rows
 
     def damaged(self, error: Exception) -> LibraryError:
         return LibraryError(
