@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 _TOKEN = re.compile(r"\b[a-zA-Z][a-zA-Z\-]{2,}\b")
@@ -31,8 +32,9 @@ def paper_text(title: str, abstract: str) -> str:
 
 def term_counts(text: str) -> Counter:
     """Each unigram and bigram of ``text`` with how often it occurs."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop_words()]
-    return Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:]))
+    stop = stop_words()
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    return Counter(chain(words, map(" ".join, zip(words, words[1:]))))
 
 
 def shared_terms(query: str, others: Sequence[str],
