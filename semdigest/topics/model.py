@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 
+from ..maps.projection import reduce
 from .labels import topic_terms
-from .projection import reduce
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,20 @@
-"""Topic maps: a 2-D projection, a static PNG, and a self-contained interactive HTML file."""
+"""The static topic map: a PNG drawn with matplotlib."""
 
 from __future__ import annotations
 
-import html
-import json
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .projection import reduce
-from .topics import Topics
+if TYPE_CHECKING:  # the topics package imports maps.projection
+    from ..topics import Topics
 
-_TEMPLATE = Path(__file__).with_name("templates") / "map.html"
+
 # 20 distinct colours (matplotlib's tab20, reordered so neighbours in the list differ).
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
            "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
-
-
-def project(X: np.ndarray, ids: Sequence[str], random_state: int = 42) -> np.ndarray:
-    """2-D UMAP coordinates, fitted in arXiv-id order so the same papers give the same map."""
-    order = np.argsort(np.asarray(ids), kind="stable")
-    coords = np.empty((len(ids), 2), dtype=np.float32)
-    coords[order] = reduce(np.asarray(X)[order], 2, min_dist=0.1, random_state=random_state)
-    return coords
 
 
 def topic_centres(coords: np.ndarray, labels: np.ndarray, topics: Topics) -> np.ndarray:
@@ -76,20 +66,3 @@ def _place_labels(figure, axes, centres: np.ndarray, topics: Topics) -> None:
             axes.plot([x, text.get_position()[0]], [y, text.get_position()[1]], color="#555", linewidth=0.8, zorder=2,
                       scalex=False, scaley=False)  # the limits the labels were placed in stay
         placed.append(text.get_window_extent(renderer).expanded(1.05, 1.15))
-
-
-def interactive_map(points: list[dict], topics: Topics, centres: np.ndarray, title: str) -> str:
-    """A self-contained HTML page (no network: data, script and styles inline).
-
-    ``points`` carry x, y, id, title, authors, tldr, category and topic for each paper."""
-    data = {
-        "title": title,
-        "points": points,
-        "topics": [{"id": t.id, "label": t.label, "size": t.size, "x": float(cx), "y": float(cy)}
-                   for t, (cx, cy) in zip(topics, centres)],
-        "palette": PALETTE,
-    }
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
-    return (_TEMPLATE.read_text(encoding="utf-8")
-            .replace("{{TITLE}}", html.escape(title))
-            .replace("{{DATA}}", payload))

@@ -1,4 +1,4 @@
-"""UMAP reductions with numba's compiled code cached on disk.
+"""2-D maps and UMAP reductions, with numba's compiled code cached on disk.
 
 umap-learn jit-compiles its kernels with numba in every new process (8-9 s measured for one
 day's papers), and most of them are not marked cache=True, so NUMBA_CACHE_DIR alone does not
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -58,3 +59,11 @@ def _pca(matrix: np.ndarray, n_components: int) -> np.ndarray:
     k = min(n_components, u.shape[1])
     out[:, :k] = u[:, :k] * s[:k]
     return out
+
+
+def project(X: np.ndarray, ids: Sequence[str], random_state: int = 42) -> np.ndarray:
+    """2-D UMAP coordinates, fitted in arXiv-id order so the same papers give the same map."""
+    order = np.argsort(np.asarray(ids), kind="stable")
+    coords = np.empty((len(ids), 2), dtype=np.float32)
+    coords[order] = reduce(np.asarray(X)[order], 2, min_dist=0.1, random_state=random_state)
+    return coords
