@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,8 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
     frame = day.papers.assign(date=digest.date.isoformat() if digest.date else "")
-    frame[["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y"]].to_csv(out / "papers.csv", index=False)
+    frame[["arxiv_id", "title", "date", "topic", "label", "confidence", "flagged", "x", "y"]].to_csv(
+        out / "papers.csv", index=False, float_format="%.4g")
     (out / "report.md").write_text(_markdown(day, earlier, ingest), encoding="utf-8")
     (out / "index.html").write_text(_html(day, earlier, ingest), encoding="utf-8")
     seconds["write"] = time.perf_counter() - start
@@ -77,17 +79,28 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
 
 def _markdown(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
     lines = [f"# {day.heading()}", "", f"Ingest: {ingest}", "",
-             f"{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to "
-             "the nearest topic (flagged *).", "", "![topic map](map.png) · [interactive map](map.html)", ""]
+             _confidence_note(day, "*"), "", "![topic map](map.png) · [interactive map](map.html)", ""]
     for topic in day.topics:
-        lines += [f"## {topic.id}. {topic.label} ({topic.size})", "", f"Key phrases: {', '.join(topic.terms)}", ""]
+        lines += [f"## {topic.id}. {topic.label} ({topic.size}{_confidence(topic)})", "",
+                  f"Key phrases: {', '.join(topic.terms)}", ""]
         for row in day.papers[day.papers["topic"] == topic.id].itertuples():
-            star = " *" if row.flagged else ""
+            star = f" * (confidence {row.confidence:.2f})" if row.flagged else ""
             lines.append(f"- [{row.title}](https://arxiv.org/abs/{row.arxiv_id}){star} — {row.tldr or ''}")
             for hit in earlier.get(row.arxiv_id, []):
                 lines.append(f"  - seen before: [{hit.title}]({hit.url}) ({hit.date}, {hit.score:.2f})")
         lines.append("")
     return "\n".join(lines)
+
+
+def _confidence_note(day: TopicMap, mark: str) -> str:
+    if not day.model.clustered_:
+        return f"{len(day.papers)} papers are too few to cluster: they are listed as one group."
+    return (f"{day.flagged_share:.0%} of papers have low confidence in their topic (marked {mark}): fewer than "
+            f"{day.model.min_confidence:.0%} of their links to their nearest papers stay inside it.")
+
+
+def _confidence(topic) -> str:
+    return "" if math.isnan(topic.confidence) else f", confidence {topic.confidence:.2f}"
 
 
 def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
@@ -100,8 +113,7 @@ def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
         ".seen{font-size:13px;color:#666}.flag{color:#b45309}nav a{margin-right:10px}",
         "</style></head><body>",
         f"<h1>{e(day.heading())}</h1><p>{e(str(ingest))}</p>",
-        f"<p>{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to the "
-        "nearest topic (<span class='flag'>◆</span>).</p>",
+        f"<p>{e(_confidence_note(day, '◆'))}</p>",
         "<iframe src='map.html' title='interactive topic map'></iframe>",
         "<p><a href='map.png'>static map (PNG)</a> · <a href='map.html'>interactive map</a> · "
         "<a href='papers.csv'>papers.csv</a></p><nav>",
@@ -109,10 +121,12 @@ def _html(day: TopicMap, earlier: dict[str, Hits], ingest: IngestResult) -> str:
         "</nav>",
     ]
     for topic in day.topics:
-        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers)</small></h2>"
+        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers"
+                     f"{_confidence(topic)})</small></h2>"
                      f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
         for row in day.papers[day.papers["topic"] == topic.id].itertuples():
-            flag = " <span class='flag' title='reassigned from noise'>◆</span>" if row.flagged else ""
+            flag = (f" <span class='flag' title='low confidence: {row.confidence:.2f} of its neighbour links "
+                    "are inside this topic'>◆</span>" if row.flagged else "")
             parts.append(f"<li><a href='https://arxiv.org/abs/{e(row.arxiv_id)}'>{e(row.title)}</a>{flag}"
                          f"<div class='tldr'>{e(row.tldr or '')}</div>")
             hits = earlier.get(row.arxiv_id, [])

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, project, static_map, topic_centres
+from .maps import interactive_map, label_anchors, static_map
+from .maps.projection import MAP_MIN_DIST
 from .topics import TopicModel, Topics
 
 
@@ -19,7 +20,9 @@ class TopicMap:
     """Papers with their topic and map position; topics; and the maps drawn from them.
 
     ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, date,
-    topic, label, flagged (reassigned from noise), x, y.
+    topic, label, confidence (share of the paper's neighbour links inside its topic), flagged
+    (confidence below the model's ``min_confidence``), x, y. The map is a layout of the same
+    neighbour graph the topics were found on.
     """
 
     title: str
@@ -35,7 +38,7 @@ class TopicMap:
         ids = list(ids)
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
         model.fit(matrix, ids=ids, texts=texts)
-        coords = project(matrix, ids, random_state=model.random_state)
+        coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
         papers = pd.DataFrame({
             "arxiv_id": ids,
@@ -45,7 +48,8 @@ class TopicMap:
             "primary_category": list(metadata["primary_category"]),
             "topic": model.labels_,
             "label": [labels[t] for t in model.labels_],
-            "flagged": model.outliers_,
+            "confidence": model.confidence_,
+            "flagged": model.flagged_,
             "x": coords[:, 0],
             "y": coords[:, 1],
         })
@@ -63,16 +67,18 @@ class TopicMap:
         return f"{self.title} · {len(self.papers)} papers · {len(self.topics)} topics"
 
     def save_png(self, path: str | Path) -> Path:
-        return static_map(self.coords, self.papers["topic"].to_numpy(), self.topics, self.heading(), path)
+        return static_map(self.coords, self.papers["topic"].to_numpy(), self.topics, self.heading(), path,
+                          flagged=self.papers["flagged"].to_numpy())
 
     def to_html(self) -> str:
         points = [
             {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": r.title,
-             "authors": r.authors, "tldr": r.tldr or "", "category": r.primary_category or "?", "topic": int(r.topic)}
+             "authors": r.authors, "tldr": r.tldr or "", "category": r.primary_category or "?", "topic": int(r.topic),
+             "confidence": None if np.isnan(r.confidence) else round(float(r.confidence), 2)}
             for r in self.papers.itertuples()
         ]
-        centres = topic_centres(self.coords, self.papers["topic"].to_numpy(), self.topics)
-        return interactive_map(points, self.topics, centres, self.heading())
+        anchors = label_anchors(self.coords, self.papers["topic"].to_numpy(), self.topics)
+        return interactive_map(points, self.topics, anchors, self.heading(), self.model.min_confidence)
 
     def save_html(self, path: str | Path) -> Path:
         path = Path(path)

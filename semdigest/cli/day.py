@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from ..readers import read
@@ -11,11 +12,10 @@ from .library_cmds import add_library_option, embedder, open_library
 
 
 def _topic_options(parser) -> None:
-    parser.add_argument("--n-topics", type=int, help="merge topics down to this many")
-    parser.add_argument("--min-topic-size", type=int, help="smallest topic HDBSCAN may form")
-    parser.add_argument("--max-topic-size", type=int,
-                        help="largest topic HDBSCAN may form, before noise joins (default: a fifth of the papers)")
-    parser.add_argument("--method", choices=["hdbscan", "kmeans", "agglomerative"], default="hdbscan")
+    parser.add_argument("--n-topics", type=int, help="exactly this many topics (default: chosen from the data)")
+    parser.add_argument("--max-topics", type=int, default=12, help="most topics to choose from (default 12)")
+    parser.add_argument("--method", choices=["kmeans", "agglomerative"], default="kmeans",
+                        help="how topics are cut from the layout (default kmeans)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
 
 
@@ -28,8 +28,7 @@ def _range_options(parser) -> None:
 def _topic_model(args):
     from ..topics import TopicModel
 
-    return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
-                      max_topic_size=args.max_topic_size, random_state=args.seed)
+    return TopicModel(n_topics=args.n_topics, max_topics=args.max_topics, method=args.method, random_state=args.seed)
 
 
 def register(commands) -> None:
@@ -84,7 +83,8 @@ def run_topics(args) -> int:
     with open_library(args) as library:
         result = _map(args, library)
     if args.json:
-        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "terms": list(t.terms),
+        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "confidence": None if math.isnan(t.confidence) else round(t.confidence, 3),
+                           "terms": list(t.terms),
                            "papers": list(t.paper_ids), "representative": list(t.representative_ids)}
                           for t in result.topics], ensure_ascii=False))
     else:

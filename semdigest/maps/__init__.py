@@ -1,8 +1,8 @@
-"""Topic maps: the 2-D projection (projection.py), the static PNG (static.py) and the
-self-contained interactive HTML file (interactive.py)."""
+"""Topic maps: the neighbour graph and its layouts (projection.py), the static PNG (static.py) and
+the self-contained interactive HTML file (interactive.py)."""
 
 from .interactive import interactive_map
-from .projection import project, reduce
-from .static import PALETTE, static_map, topic_centres
+from .projection import NeighbourGraph, neighbour_graph
+from .static import PALETTE, label_anchors, static_map
 
-__all__ = ["PALETTE", "interactive_map", "project", "reduce", "static_map", "topic_centres"]
+__all__ = ["PALETTE", "NeighbourGraph", "interactive_map", "label_anchors", "neighbour_graph", "static_map"]

@@ -17,16 +17,20 @@ if TYPE_CHECKING:  # the topics package imports maps.projection
 _TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "map.html"
 
 
-def interactive_map(points: list[dict], topics: Topics, centres: np.ndarray, title: str) -> str:
+def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
+                    min_confidence: float = 0.5) -> str:
     """A self-contained HTML page (no network: data, script and styles inline).
 
-    ``points`` carry x, y, id, title, authors, tldr, category and topic for each paper."""
+    ``points`` carry x, y, id, title, authors, tldr, category, topic and confidence for each
+    paper (a paper below ``min_confidence`` is drawn as a ring); ``anchors`` are where the
+    topics' labels belong (``label_anchors``)."""
     data = {
         "title": title,
         "points": points,
-        "topics": [{"id": t.id, "label": t.label, "size": t.size, "x": float(cx), "y": float(cy)}
-                   for t, (cx, cy) in zip(topics, centres)],
+        "topics": [{"id": t.id, "label": t.label, "size": t.size, "x": float(x), "y": float(y)}
+                   for t, (x, y) in zip(topics, anchors)],
         "palette": PALETTE,
+        "min_confidence": min_confidence,
     }
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
     return (_TEMPLATE.read_text(encoding="utf-8")

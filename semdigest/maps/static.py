@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,52 +18,70 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
 
 
-def topic_centres(coords: np.ndarray, labels: np.ndarray, topics: Topics) -> np.ndarray:
-    """Where each topic's label goes: the median of its papers (robust to a few far points)."""
-    return np.array([np.median(coords[labels == t.id], axis=0) for t in topics]).reshape(-1, 2)
+def label_anchors(coords: np.ndarray, labels: np.ndarray, topics: Topics) -> np.ndarray:
+    """Where each topic's label belongs: its densest point, the paper with the most of its topic's
+    papers close by (a Gaussian kernel 5% of the map wide), not a mean that may fall between lobes."""
+    span = float(np.ptp(coords, axis=0).max()) if len(coords) > 1 else 0.0
+    bandwidth = 0.05 * span or 1.0
+    anchors = []
+    for topic in topics:
+        own = coords[labels == topic.id]
+        squared = ((own[:, None, :] - own[None, :, :]) ** 2).sum(axis=-1)
+        density = np.exp(-squared / (2 * bandwidth ** 2)).sum(axis=1)
+        anchors.append(own[np.argmax(density)])
+    return np.array(anchors, dtype=float).reshape(-1, 2)
 
 
-def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: str, path: str | Path) -> Path:
-    """A PNG 1600 px wide: points coloured by topic, labels at topic centres without overlap."""
+def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: str, path: str | Path,
+               flagged: np.ndarray | None = None) -> Path:
+    """A PNG 1600 px wide: points coloured by topic (flagged ones faint), each label on its topic's
+    densest point, or moved clear of the others with a leader line back to it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(16, 10), dpi=100)
-    colours = [PALETTE[t % len(PALETTE)] for t in labels]
-    axes.scatter(coords[:, 0], coords[:, 1], c=colours, s=22, alpha=0.75, linewidths=0)
+    colours = np.array([PALETTE[t % len(PALETTE)] for t in labels])
+    faint = np.zeros(len(labels), dtype=bool) if flagged is None else np.asarray(flagged, dtype=bool)
+    axes.scatter(coords[~faint, 0], coords[~faint, 1], c=colours[~faint], s=22, alpha=0.8, linewidths=0)
+    axes.scatter(coords[faint, 0], coords[faint, 1], facecolors="none", edgecolors=colours[faint], s=22,
+                 alpha=0.6, linewidths=0.9)
     axes.set_title(title, fontsize=16)
     axes.set_xticks([]), axes.set_yticks([])
     for spine in axes.spines.values():
         spine.set_visible(False)
-    _place_labels(figure, axes, topic_centres(coords, labels, topics), topics)
+    axes.set_aspect("equal", adjustable="datalim")  # distances on the map mean the same in x and y
     figure.tight_layout()
+    _place_labels(figure, axes, label_anchors(coords, labels, topics), topics)
     path = Path(path)
     figure.savefig(path)
     plt.close(figure)
     return path
 
 
-def _place_labels(figure, axes, centres: np.ndarray, topics: Topics) -> None:
-    """Largest topics first; each label moves outward on a spiral until it overlaps no other
-    (the HTML map's placeLabels does the same)."""
+def _place_labels(figure, axes, anchors: np.ndarray, topics: Topics) -> None:
+    """Largest topics first; each label starts on its anchor and walks outward on a spiral (in
+    pixels) until it overlaps no other label and stays inside the axes (the HTML map does the same)."""
     renderer = figure.canvas.get_renderer()
-    span = np.ptp(centres, axis=0) if len(centres) > 1 else np.ones(2)
-    span = np.where(span > 0, span, 1.0)
+    to_data = axes.transData.inverted()
+    frame = axes.get_window_extent(renderer)
     placed = []
-    for topic, (x, y) in zip(topics, centres):
-        text = axes.text(x, y, f"{topic.label}\n({topic.size})", ha="center", va="center", fontsize=11,
-                         weight="bold", color="#111",
+    for topic, anchor in zip(topics, anchors):
+        ax, ay = axes.transData.transform(anchor)
+        text = axes.text(*anchor, f"{textwrap.fill(topic.label, 32)} ({topic.size})", ha="center", va="center",
+                         fontsize=11, weight="bold", color="#111", zorder=4,
                          bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": PALETTE[topic.id % len(PALETTE)],
-                               "alpha": 0.85})
-        for step in range(200):
-            box = text.get_window_extent(renderer).expanded(1.05, 1.15)
-            if not any(box.overlaps(other) for other in placed):
+                               "alpha": 0.88})
+        for step in range(400):
+            angle, radius = step * 0.6, 3.0 * step
+            text.set_position(to_data.transform((ax + radius * np.cos(angle), ay + radius * np.sin(angle))))
+            box = text.get_window_extent(renderer).expanded(1.04, 1.1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
                 break
-            angle, radius = step * 0.7, 0.01 * step
-            text.set_position((x + np.cos(angle) * radius * span[0], y + np.sin(angle) * radius * span[1]))
-        if text.get_position() != (x, y):  # moved: a leader line back to the topic
-            axes.plot([x, text.get_position()[0]], [y, text.get_position()[1]], color="#555", linewidth=0.8, zorder=2,
-                      scalex=False, scaley=False)  # the limits the labels were placed in stay
-        placed.append(text.get_window_extent(renderer).expanded(1.05, 1.15))
+        if not box.contains(ax, ay):  # moved off its anchor: a leader line back, and a dot on the anchor
+            axes.plot([anchor[0], text.get_position()[0]], [anchor[1], text.get_position()[1]], color="#444",
+                      linewidth=0.9, zorder=3, scalex=False, scaley=False)
+            axes.plot(*anchor, "o", color="#444", markersize=3, zorder=3, scalex=False, scaley=False)
+        placed.append(box)

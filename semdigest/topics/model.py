@@ -1,23 +1,34 @@
-"""Topics of a day's papers: a scikit-learn style estimator made for 100-700 papers.
+"""Topics of a set of papers: a scikit-learn style estimator made for 10-700 papers.
 
-Default pipeline: a 5-d cosine UMAP of the embeddings, HDBSCAN on it, then every paper the
-clustering left as noise goes to the nearest topic centre and is flagged. Fitting happens in a
-canonical order (sorted by arXiv id) because UMAP, HDBSCAN and KMeans all change with the input
-order even under a fixed seed; the same papers therefore always give the same topics.
+One neighbour graph (``maps.projection.neighbour_graph``) serves the topics and the map: the
+topics are KMeans clusters of a 10-d UMAP layout of the graph, their number chosen where the
+graph's modularity peaks, and the 2-d map is a layout of the same graph. A paper's confidence
+is the share of its links in that graph (UMAP's fuzzy link strengths) that stay inside its
+topic; below ``min_confidence`` it is flagged. Everything is fitted in arXiv-id order with a
+fixed seed, so the same papers give the same topics whatever order they come in.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from threadpoolctl import threadpool_limits
 
-from ..maps.projection import reduce
-from .labels import topic_terms
+from ..maps.projection import NeighbourGraph, neighbour_graph
+from .labels import describe_topics
+
+# Fewer papers than this are listed as one group: there is no structure to find in them.
+MIN_PAPERS = 10
+# Candidate numbers of topics stop where topics would average fewer papers than this (but
+# 2 and 3 are always tried, so a small day can still avoid one topic holding most of it).
+MIN_MEAN_TOPIC_SIZE = 8
+# No topic may hold more than this share of the papers when another choice avoids it.
+MAX_TOPIC_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -30,31 +41,33 @@ class Topic:
     size: int
     paper_ids: tuple[str, ...]
     representative_ids: tuple[str, ...]
+    confidence: float
     centroid: np.ndarray = field(repr=False, compare=False)
 
     def __repr__(self) -> str:
-        return f"Topic({self.id}, {self.label!r}, size={self.size})"
+        return f"Topic({self.id}, {self.label!r}, size={self.size}, confidence={self.confidence:.2f})"
 
 
 class Topics(list):
     """The topics of a fit, largest first; a list of Topic with a table view."""
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"topic": t.id, "label": t.label, "size": t.size, "terms": ", ".join(t.terms),
-                              "representative": ", ".join(t.representative_ids)} for t in self])
+        return pd.DataFrame([{"topic": t.id, "label": t.label, "size": t.size, "confidence": round(t.confidence, 3),
+                              "terms": ", ".join(t.terms), "representative": ", ".join(t.representative_ids)}
+                             for t in self])
 
     def __repr__(self) -> str:
-        return "\n".join(f"{t.id:>3}  {t.size:>4}  {t.label}" for t in self) or "no topics"
+        return "\n".join(f"{t.id:>3}  {t.size:>4}  {t.confidence:.2f}  {t.label}" for t in self) or "no topics"
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{t.id}</td><td>{t.size}</td><td><b>{html.escape(t.label)}</b></td>"
+            f"<tr><td>{t.id}</td><td>{t.size}</td><td>{t.confidence:.2f}</td><td><b>{html.escape(t.label)}</b></td>"
             f"<td>{html.escape(', '.join(t.terms))}</td><td>"
             + ", ".join(f"<a href='https://arxiv.org/abs/{i}' target='_blank'>{i}</a>" for i in t.representative_ids)
             + "</td></tr>"
             for t in self
         )
-        return ("<table><tr><th>topic</th><th>papers</th><th>label</th><th>key phrases</th>"
+        return ("<table><tr><th>topic</th><th>papers</th><th>confidence</th><th>label</th><th>key phrases</th>"
                 f"<th>most representative</th></tr>{rows}</table>")
 
 
@@ -63,67 +76,69 @@ class TopicModel:
 
     Parameters
     ----------
-    method : {"hdbscan", "kmeans", "agglomerative"}, default="hdbscan"
-        HDBSCAN finds the number of topics itself; the others need ``n_topics``.
     n_topics : int or None, default=None
-        With HDBSCAN: merge its topics hierarchically (by centroid) down to this many.
-        With KMeans / agglomerative: the number of clusters (default 12).
-    min_topic_size : int or None, default=None
-        HDBSCAN's ``min_cluster_size``; None scales with the corpus (n / 50, between 5 and 15): on seed 000
-        it gave the best V-measure with both fp32 and int8 embeddings (n / 40 was fragile).
-    max_topic_size : int or None, default=None
-        HDBSCAN's ``max_cluster_size``; None is n / 5 (at least twice the minimum). Uncapped,
-        excess-of-mass keeps a whole day as one cluster whenever a small, far field (quantum
-        codes, say) splits off first: on 5 of 11 real days that left 2-4 topics, the largest
-        holding 48-98% of the papers; n / 5 gave 10-19 topics on all eleven
-        (``benchmarks/topics_bench.py``). Papers left as noise join their nearest topic afterwards,
-        so a final topic can be larger.
-    n_components : int, default=5
-        Dimensions of the UMAP reduction the clustering runs on.
+        Number of topics. None chooses it: the number between 2 and ``max_topics`` whose topics
+        keep the most link weight of the neighbour graph inside them (modularity), among those
+        where no topic holds more than 60% of the papers. On the 11 shared days it chose 5-8.
+    max_topics : int, default=12
+        Most topics ``n_topics=None`` may choose (fewer on small days: at least 8 papers a topic).
+    method : {"kmeans", "agglomerative"}, default="kmeans"
+        How the 10-d layout is cut: KMeans, or Ward's agglomerative clustering.
     n_neighbors : int, default=15
-        UMAP's neighbourhood size.
+        Neighbours per paper in the graph the topics and the map share.
+    n_components : int, default=10
+        Dimensions of the UMAP layout the topics are found on.
+    min_confidence : float, default=0.5
+        Papers whose confidence is below this are flagged.
     n_terms : int, default=5
-        Key phrases kept per topic; the label is the first three.
+        Key phrases kept per topic; the label is made of up to three of them.
     random_state : int, default=42
         Seed of UMAP and KMeans: the same papers and seed give the same topics.
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_papers,)
-        Topic id of each paper, in the input order.
-    outliers_ : ndarray of bool, shape (n_papers,)
-        Papers the clustering left as noise and that were assigned to the nearest topic.
+        Topic id of each paper, in the input order (ids are ranks: 0 is the largest topic).
+    confidence_ : ndarray of shape (n_papers,)
+        Share of each paper's neighbour-graph link strength that goes to papers of its own topic
+        (1.0: all its nearest papers are in its topic). NaN when the set was too small to cluster.
+    flagged_ : ndarray of bool, shape (n_papers,)
+        ``confidence_ < min_confidence``: most of the paper's nearest papers are in other topics.
     topics_ : Topics
-        The topics, largest first (topic ids are ranks: 0 is the largest).
+        The topics, largest first.
+    clustered_ : bool
+        False when there were fewer than 10 papers: they form one topic, unclustered.
     embedding_ : ndarray of shape (n_papers, n_components)
-        The reduction the clustering ran on, in the input order.
+        The layout the topics were found on, in the input order.
+    graph_ : NeighbourGraph
+        The neighbour graph; ``graph_.layout(2)`` draws the map from it.
 
     Examples
     --------
     >>> model = TopicModel(random_state=0).fit(matrix, ids=ids, texts=texts)  # doctest: +SKIP
     >>> model.topics_[0].label                                                  # doctest: +SKIP
-    'gaussian splatting, scene reconstruction, view synthesis'
+    'gaussian splatting, scene, autonomous driving'
     """
 
     _parameter_constraints = {
-        "method": {"hdbscan", "kmeans", "agglomerative"},
         "n_topics": (type(None), Integral),
-        "min_topic_size": (type(None), Integral),
-        "max_topic_size": (type(None), Integral),
-        "n_components": (Integral,),
+        "max_topics": (Integral,),
+        "method": {"kmeans", "agglomerative"},
         "n_neighbors": (Integral,),
+        "n_components": (Integral,),
+        "min_confidence": (Real,),
         "n_terms": (Integral,),
         "random_state": (Integral,),
     }
 
-    def __init__(self, method="hdbscan", n_topics=None, min_topic_size=None, max_topic_size=None,
-                 n_components=5, n_neighbors=15, n_terms=5, random_state=42):
-        self.method = method
+    def __init__(self, n_topics=None, max_topics=12, method="kmeans", n_neighbors=15, n_components=10,
+                 min_confidence=0.5, n_terms=5, random_state=42):
         self.n_topics = n_topics
-        self.min_topic_size = min_topic_size
-        self.max_topic_size = max_topic_size
-        self.n_components = n_components
+        self.max_topics = max_topics
+        self.method = method
         self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.min_confidence = min_confidence
         self.n_terms = n_terms
         self.random_state = random_state
 
@@ -137,25 +152,40 @@ class TopicModel:
         for name, allowed in self._parameter_constraints.items():
             value = getattr(self, name)
             ok = value in allowed if isinstance(allowed, set) else isinstance(value, allowed)
-            if not ok or (isinstance(value, Integral) and not isinstance(value, bool) and value < 1
-                          and name != "random_state"):
+            if isinstance(value, bool) or not ok:
                 raise ValueError(f"TopicModel: {name}={value!r} is not valid ({allowed})")
+            if name == "min_confidence" and not 0 <= value <= 1:
+                raise ValueError(f"TopicModel: min_confidence={value!r} must be between 0 and 1")
+            if isinstance(value, Integral) and name not in ("random_state", "min_confidence") and value < 1:
+                raise ValueError(f"TopicModel: {name}={value!r} must be at least 1")
+        if self.n_neighbors < 2:
+            raise ValueError(f"TopicModel: n_neighbors={self.n_neighbors!r} must be at least 2")
 
     def fit(self, X, ids=None, texts=None) -> "TopicModel":
         """Fit on unit vectors ``X``; ``ids`` fix the canonical order, ``texts`` give the labels."""
         self._validate_params()
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
-        ids = list(ids) if ids is not None else [f"{i:09d}" for i in range(n)]
+        ids = [str(i) for i in ids] if ids is not None else [f"{i:09d}" for i in range(n)]
         texts = list(texts) if texts is not None else [""] * n
         if not (len(ids) == len(texts) == n):
             raise ValueError("TopicModel.fit: X, ids and texts must have the same length")
-        order = np.argsort(np.asarray(ids), kind="stable")
-        embedding, labels, outliers = self._cluster(X[order])
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(n)
-        self.embedding_ = embedding[inverse]
-        self.labels_, self.outliers_ = labels[inverse], outliers[inverse]
+        self.graph_ = neighbour_graph(X, ids, self.n_neighbors)
+        order = self.graph_.order
+        self.embedding_ = self.graph_.layout(self.n_components, random_state=self.random_state)
+        self.clustered_ = n >= MIN_PAPERS
+        if self.clustered_:
+            links = self.graph_.membership()
+            canonical = self._cluster(self.embedding_[order], links)
+            labels = np.empty(n, dtype=int)
+            labels[order] = canonical
+            confidence = np.empty(n)
+            confidence[order] = _own_topic_share(links, canonical)
+        else:
+            labels, confidence = np.zeros(n, dtype=int), np.full(n, np.nan)
+        self.labels_ = _rank_by_size(labels, ids)
+        self.confidence_ = confidence
+        self.flagged_ = confidence < self.min_confidence  # NaN (unclustered) is never flagged
         self.topics_ = self._describe(X, ids, texts)
         return self
 
@@ -164,73 +194,71 @@ class TopicModel:
 
     # -- steps --------------------------------------------------------------------------
 
-    def _cluster(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        n = len(X)
-        embedding = reduce(X, self.n_components, n_neighbors=self.n_neighbors, random_state=self.random_state)
-        outliers = np.zeros(n, dtype=bool)
-        if n < 3:
-            return embedding, np.zeros(n, dtype=int), outliers
-        if self.method == "hdbscan":
-            size = min(self.min_topic_size or int(np.clip(n // 50, 5, 15)), n)
-            ceiling = self.max_topic_size or max(n // 5, 2 * size)
-            labels = HDBSCAN(min_cluster_size=size, max_cluster_size=ceiling, min_samples=None,
-                             copy=True).fit_predict(embedding)
-            outliers = labels < 0
-            if outliers.all():  # no structure at all: one topic
-                return embedding, np.zeros(n, dtype=int), outliers
-            labels = _assign_to_nearest(X, labels)
-            if self.n_topics and len(set(labels)) > self.n_topics:
-                labels = _merge(X, labels, self.n_topics)
-        else:
-            k = min(self.n_topics or 12, n)
-            if self.method == "kmeans":
-                labels = KMeans(k, n_init=10, random_state=self.random_state).fit_predict(X)
-            else:
-                labels = AgglomerativeClustering(k, metric="cosine", linkage="average").fit_predict(X)
-        return embedding, labels, outliers
+    def _cluster(self, embedding: np.ndarray, links) -> np.ndarray:
+        """Labels in canonical order: ``n_topics`` clusters, or the candidate count with the best modularity."""
+        n = len(embedding)
+        if self.n_topics:
+            return self._cut(embedding, min(self.n_topics, n))
+        most = max(min(3, self.max_topics), min(self.max_topics, n // MIN_MEAN_TOPIC_SIZE))
+        best = None
+        for k in range(2, most + 1):
+            labels = self._cut(embedding, k)
+            score = (np.bincount(labels).max() <= MAX_TOPIC_SHARE * n, _modularity(links, labels))
+            if best is None or score > best[0]:
+                best = (score, labels)
+        return best[1]
+
+    def _cut(self, embedding: np.ndarray, k: int) -> np.ndarray:
+        if self.method == "agglomerative":
+            return AgglomerativeClustering(k, linkage="ward").fit_predict(embedding)
+        # One thread: on a busy 2-core machine OpenMP's threads made the 110 small runs 28x slower
+        # (8.2 s instead of 0.29 s), and the result does not depend on the machine's thread count.
+        with threadpool_limits(1):
+            return KMeans(k, n_init=10, random_state=self.random_state).fit_predict(embedding)
 
     def _describe(self, X: np.ndarray, ids: list[str], texts: list[str]) -> Topics:
-        """Rank topics by size (ties by first id), relabel 0..k-1, name and describe them."""
-        groups = sorted(set(self.labels_.tolist()),
-                        key=lambda t: (-(self.labels_ == t).sum(), min(i for i, l in zip(ids, self.labels_) if l == t)))
-        rank = {old: new for new, old in enumerate(groups)}
-        self.labels_ = np.array([rank[t] for t in self.labels_], dtype=int)
-        terms = topic_terms(texts, self.labels_, self.n_terms) if any(texts) else {}
+        """Name each topic and find its papers nearest its centre (cosine, on the input vectors)."""
+        words = describe_topics(texts, self.labels_, self.n_terms) if any(texts) else {}
         topics = Topics()
-        for t in range(len(groups)):
+        for t in range(self.labels_.max() + 1 if len(ids) else 0):
             members = np.flatnonzero(self.labels_ == t)
             centroid = X[members].mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
             closeness = X[members] @ centroid
             best = members[np.lexsort((np.asarray(ids)[members], -closeness))[:3]]
-            phrases = tuple(terms.get(t, ()))
+            described = words.get(t)
             topics.append(Topic(
-                id=t, label=", ".join(phrases[:3]) or f"topic {t}", terms=phrases, size=len(members),
-                paper_ids=tuple(sorted(ids[i] for i in members)),
-                representative_ids=tuple(ids[i] for i in best), centroid=centroid,
+                id=t, label=(described.label if described else "") or f"topic {t}",
+                terms=described.terms if described else (), size=len(members),
+                paper_ids=tuple(sorted(ids[i] for i in members)), representative_ids=tuple(ids[i] for i in best),
+                confidence=float(np.mean(self.confidence_[members])), centroid=centroid,
             ))
         return topics
 
 
-def _centroids(X: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
-    topics = sorted(set(labels.tolist()) - {-1})
-    centres = np.vstack([X[labels == t].mean(axis=0) for t in topics])
-    return topics, centres / np.linalg.norm(centres, axis=1, keepdims=True)
+def _rank_by_size(labels: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Topic ids become ranks: 0 is the largest topic (ties: the one with the smallest arXiv id)."""
+    groups = sorted(set(labels.tolist()),
+                    key=lambda t: (-(labels == t).sum(), min(i for i, l in zip(ids, labels) if l == t)))
+    rank = {old: new for new, old in enumerate(groups)}
+    return np.array([rank[t] for t in labels], dtype=int)
 
 
-def _assign_to_nearest(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Noise (-1) goes to the topic whose centre is most similar (cosine)."""
-    topics, centres = _centroids(X, labels)
-    labels = labels.copy()
-    noise = labels < 0
-    if noise.any():
-        labels[noise] = np.asarray(topics)[np.argmax(X[noise] @ centres.T, axis=1)]
-    return labels
+def _link_weights(links, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per paper: total link strength, and link strength to papers of its own topic."""
+    rows = np.repeat(np.arange(links.shape[0]), np.diff(links.indptr))
+    inside = np.bincount(rows, weights=links.data * (labels[links.indices] == labels[rows]), minlength=links.shape[0])
+    return np.bincount(rows, weights=links.data, minlength=links.shape[0]), inside
 
 
-def _merge(X: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
-    """Merge topics bottom-up by centroid similarity (average linkage) down to ``n_topics``."""
-    topics, centres = _centroids(X, labels)
-    groups = AgglomerativeClustering(n_topics, metric="cosine", linkage="average").fit_predict(centres)
-    mapping = dict(zip(topics, groups))
-    return np.array([mapping[t] for t in labels], dtype=int)
+def _own_topic_share(links, labels: np.ndarray) -> np.ndarray:
+    total, inside = _link_weights(links, labels)
+    return np.where(total > 0, inside / np.where(total > 0, total, 1.0), 0.0)
+
+
+def _modularity(links, labels: np.ndarray) -> float:
+    """Newman's modularity of a partition of the weighted graph: link weight inside topics beyond chance."""
+    total, inside = _link_weights(links, labels)
+    weight = total.sum()
+    per_topic = np.bincount(labels, weights=total)
+    return float(inside.sum() / weight - ((per_topic / weight) ** 2).sum())
