@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from threadpoolctl import threadpool_limits
 
-from ..maps.projection import NeighbourGraph, neighbour_graph
+from ..maps.projection import neighbour_graph
 from .labels import describe_topics
 
 # Fewer papers than this are listed as one group: there is no structure to find in them.
