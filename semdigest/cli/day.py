@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from pathlib import Path
@@ -11,9 +12,15 @@ from ._common import add_command, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
 
+def _count(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of topics; give a whole number of at least 1")
+    return int(text)
+
+
 def _topic_options(parser) -> None:
-    parser.add_argument("--n-topics", type=int, help="exactly this many topics (default: chosen from the data)")
-    parser.add_argument("--max-topics", type=int, default=12, help="most topics to choose from (default 12)")
+    parser.add_argument("--n-topics", type=_count, help="exactly this many topics (default: chosen from the data)")
+    parser.add_argument("--max-topics", type=_count, default=12, help="most topics to choose from (default 12)")
     parser.add_argument("--method", choices=["kmeans", "agglomerative"], default="kmeans",
                         help="how topics are cut from the layout (default kmeans)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")

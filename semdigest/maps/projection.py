@@ -99,12 +99,25 @@ def neighbour_graph(X: np.ndarray, ids: Sequence[str], n_neighbors: int = 15) ->
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     k = max(min(n_neighbors, len(vectors)), 1)
-    similarity = vectors @ vectors.T
-    np.fill_diagonal(similarity, np.inf)  # each paper is its own first neighbour, as UMAP expects
-    indices = np.argsort(-similarity, axis=1, kind="stable")[:, :k].astype(np.int32)
-    distances = np.maximum(1.0 - np.take_along_axis(similarity, indices, axis=1), 0.0).astype(np.float32)
+    indices = np.empty((len(vectors), k), dtype=np.int32)
+    distances = np.empty((len(vectors), k), dtype=np.float32)
+    for start in range(0, len(vectors), _BLOCK):  # a block of rows at a time: a year of papers fits in memory
+        rows = np.arange(start, min(start + _BLOCK, len(vectors)))
+        similarity = vectors[rows] @ vectors.T
+        similarity[np.arange(len(rows)), rows] = np.inf  # each paper is its own first neighbour, as UMAP expects
+        if k < len(vectors):
+            candidates = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        else:
+            candidates = np.tile(np.arange(len(vectors)), (len(rows), 1))
+        best = np.take_along_axis(similarity, candidates, axis=1)
+        ranked = np.lexsort((candidates, -best), axis=1)  # equal similarities in canonical order
+        indices[rows] = np.take_along_axis(candidates, ranked, axis=1)
+        distances[rows] = np.maximum(1.0 - np.take_along_axis(best, ranked, axis=1), 0.0)
     distances[:, 0] = 0.0
     return NeighbourGraph(order=order, vectors=vectors, indices=indices, distances=distances)
+
+
+_BLOCK = 512
 
 
 # Spacing of the 2-D map: 0 packs a topic's papers on top of each other, 0.1 keeps them readable.
