@@ -1,118 +1,215 @@
-"""Topics of seed 000 as one day (402 papers), semdigest vs BERTopic 0.17.4's defaults on the
-same embeddings; every weekday digest of ../shared/digests/daily with and without the cap on
-topic size; then `semdigest day` timed cold and warm, with and without numba's cache.
+"""A day's topics and map, judged the way a reader would, on every daily digest of
+../shared/digests/daily that brought new papers (weekend copies of Friday are left out), for:
 
-    pip install -e '.[bench]' && python benchmarks/topics_bench.py
+- semdigest: this package's TopicModel and map;
+- previous: semdigest's pipeline before issue 14 (5-d UMAP + HDBSCAN, noise sent to the nearest
+  topic and flagged, labels the top 3 of c-TF-IDF over 1-2-grams, a separate 2-d UMAP map);
+- BERTopic 0.17.4 with its defaults (UMAP seeded for reproducibility) on the same embeddings, and
+  the same fit after ``reduce_outliers`` (its default strategy); its map is the 2-d UMAP its
+  ``visualize_documents`` draws.
+
+Per day and on average: topics, flagged share (semdigest: confidence below 0.5; previous and
+BERTopic after reduce_outliers: papers moved out of noise; BERTopic defaults: its outliers),
+largest topic, V-measure against primary category, labels sharing a word with another label
+of the day, labels holding a multi-word phrase, and the share of each paper's 10 nearest map
+points in its topic. Then small days cut from the same digests (their first N papers, and N
+drawn at random): topics, largest topic, flagged share.
+
+    pip install -e '.[bench]' && python benchmarks/topics_bench.py [--library PATH] [--no-bertopic]
+
+The embeddings come from a library holding the 14 daily digests (``--library``: reused when
+given, else made in a temporary folder, which embeds about 3,000 papers).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import argparse
+import platform
+import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+import pandas as pd
 from sklearn.metrics import v_measure_score
 
-from semdigest.embedding import Embedder
 from semdigest.library import Library
+from semdigest.maps.projection import MAP_MIN_DIST
 from semdigest.readers import read
 from semdigest.topics import TopicModel
+from semdigest.topics.evaluation import label_collisions, map_agreement, phrase_share
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "000_5858082daa70f9c8.txt"
 DAILY = ROOT.parent / "shared" / "digests" / "daily"
+METRICS = ["topics", "flagged", "largest", "V", "collisions", "phrases", "map_agree", "seconds"]
 
 
-def stop_word_share(labels: list[str]) -> float:
-    words = [w for label in labels for w in label.replace("_", " ").replace(",", " ").split()]
-    return sum(w in ENGLISH_STOP_WORDS for w in words) / max(len(words), 1)
+def load_days(library: Library) -> dict[str, dict]:
+    """Each day with new papers: ids, vectors, texts, categories (ingesting what is missing)."""
+    days = {}
+    for path in sorted(DAILY.glob("2026-06-??.md")):
+        digest = read(path)
+        ids = [p.arxiv_id for p in digest.papers]
+        library.ingest(digest)  # nothing to do when the library has it
+        known = library.papers(ids=ids).set_index("arxiv_id")
+        if not (known.loc[ids, "first_seen"].astype(str) == str(digest.date)).any():
+            continue  # a weekend copy: every paper was first seen on an earlier day
+        ids, matrix = library.vectors(ids=ids)
+        frame = known.loc[ids]
+        days[path.stem] = {"ids": list(ids), "X": matrix, "categories": list(frame["primary_category"]),
+                           "texts": [f"{t}. {a}" for t, a in zip(frame["title"], frame["abstract"])]}
+    return days
 
 
-def compare_topics() -> None:
-    papers = read(SEED).papers
-    ids = [p.arxiv_id for p in papers]
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
-    categories = [p.primary_category for p in papers]
-    matrix = Embedder(progress=False).encode(texts)
+def row(topics: np.ndarray, flagged: np.ndarray, categories, labels: list[str], coords: np.ndarray,
+        seconds: float) -> dict:
+    real = topics[topics >= 0]
+    return {"topics": len(set(real.tolist())), "flagged": float(np.mean(flagged)),
+            "largest": np.bincount(real).max() / len(topics) if len(real) else 0.0,
+            "V": v_measure_score(categories, topics), "collisions": label_collisions(labels),
+            "phrases": phrase_share(labels), "map_agree": map_agreement(coords, topics), "seconds": seconds}
 
-    TopicModel().fit(matrix[:50], ids=ids[:50])  # numba compiled before either timing
+
+def semdigest_day(day: dict) -> dict:
     start = time.perf_counter()
-    ours = TopicModel().fit(matrix, ids=ids, texts=texts)
-    ours_s = time.perf_counter() - start
-    print(f"semdigest: {ours_s:.1f} s, {len(ours.topics_)} topics, {ours.outliers_.mean():.0%} reassigned "
-          f"(flagged), V-measure {v_measure_score(categories, ours.labels_):.3f}, "
-          f"stop-word share of labels {stop_word_share([t.label for t in ours.topics_]):.0%}")
-    print("  labels:", " | ".join(t.label for t in ours.topics_))
+    model = TopicModel().fit(day["X"], ids=day["ids"], texts=day["texts"])
+    coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
+    seconds = time.perf_counter() - start
+    return row(model.labels_, model.flagged_, day["categories"], [t.label for t in model.topics_], coords, seconds)
 
-    try:
-        from bertopic import BERTopic
-    except ImportError:
-        print("BERTopic not installed: pip install -e '.[bench]'")
-        return
+
+def previous_day(day: dict) -> dict:
+    """semdigest before issue 14, re-stated here: 5-d UMAP, HDBSCAN (min n/50 in 5..15, max n/5),
+    noise to the nearest centroid, 1-2-gram c-TF-IDF labels, a second UMAP for the map."""
+    from sklearn.cluster import HDBSCAN
+    from umap import UMAP
+
     start = time.perf_counter()
-    model = BERTopic()
-    labels, _ = model.fit_transform(texts, embeddings=matrix)
-    bert_s = time.perf_counter() - start
-    labels = np.asarray(labels)
-    names = [n for t, n in zip(model.get_topic_info()["Topic"], model.get_topic_info()["Name"]) if t >= 0]
-    print(f"BERTopic defaults: {bert_s:.1f} s, {len(names)} topics, {(labels < 0).mean():.0%} outliers, "
-          f"V-measure {v_measure_score(categories, labels):.3f}, stop-word share of labels {stop_word_share(names):.0%}")
-    print("  labels:", " | ".join(names[:10]))
+    order = np.argsort(np.asarray(day["ids"]), kind="stable")
+    X, n = day["X"][order], len(order)
+    embedding = UMAP(n_components=5, n_neighbors=15, min_dist=0.0, metric="cosine", random_state=42).fit_transform(X)
+    size = int(np.clip(n // 50, 5, 15))
+    found = HDBSCAN(min_cluster_size=size, max_cluster_size=max(n // 5, 2 * size), copy=True).fit_predict(embedding)
+    noise = found < 0
+    names = sorted(set(found.tolist()) - {-1})
+    centres = np.vstack([X[found == t].mean(axis=0) for t in names])
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    found[noise] = np.asarray(names)[np.argmax(X[noise] @ centres.T, axis=1)]
+    coords = UMAP(n_components=2, n_neighbors=15, min_dist=0.1, metric="cosine", random_state=42).fit_transform(X)
+    labels = _previous_labels([day["texts"][i] for i in order], found)
+    seconds = time.perf_counter() - start
+    return row(found, noise, np.asarray(day["categories"])[order], labels, coords, seconds)
 
 
-def daily_digests() -> None:
-    """Topic count, largest topic and V-measure on each day that brought new papers."""
+def _previous_labels(texts: list[str], topics: np.ndarray) -> list[str]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from semdigest.topics.labels import GENERIC_NOUNS, STOP_WORDS
+
+    vectorizer = CountVectorizer(ngram_range=(1, 2), stop_words=sorted(STOP_WORDS | GENERIC_NOUNS),
+                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]*[a-zA-Z]\b",
+                                 preprocessor=lambda t: re.sub(r"\$[^$]*\$|\\[a-zA-Z]+", " ", t).lower(), min_df=2)
+    counts = vectorizer.fit_transform(texts)
+    vocabulary = vectorizer.get_feature_names_out()
+    names = sorted(set(topics.tolist()))
+    per_topic = np.vstack([np.asarray(counts[topics == t].sum(axis=0)).ravel() for t in names]).astype(float)
+    weights = (per_topic / np.maximum(per_topic.sum(axis=1, keepdims=True), 1)
+               * np.log1p(per_topic.sum() / len(names) / np.maximum(per_topic.sum(axis=0), 1)))
+    labels = []
+    for row_weights in weights:
+        picked: list[str] = []
+        for index in np.argsort(-row_weights, kind="stable"):
+            words = set(vocabulary[index].split())
+            if not any(words <= set(p.split()) or set(p.split()) <= words for p in picked):
+                picked.append(vocabulary[index])
+            if len(picked) == 3:
+                break
+        labels.append(", ".join(picked))
+    return labels
+
+
+def bertopic_day(day: dict) -> tuple[dict, dict]:
+    """BERTopic's defaults (its UMAP given a seed), and the same fit after reduce_outliers."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    start = time.perf_counter()
+    model = BERTopic(umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42))
+    topics, _ = model.fit_transform(day["texts"], embeddings=day["X"])
+    topics = np.asarray(topics)
+    seconds = time.perf_counter() - start
+    labels = [", ".join(w for w, _ in model.get_topic(t)[:3]) for t in sorted(set(topics.tolist()) - {-1})]
+    # the map its visualize_documents draws: a 2-d UMAP of the embeddings
+    coords = UMAP(n_neighbors=10, n_components=2, min_dist=0.0, metric="cosine", random_state=42).fit_transform(day["X"])
+    defaults = row(topics, topics < 0, day["categories"], labels, coords, seconds)
+    start = time.perf_counter()
+    reduced = np.asarray(model.reduce_outliers(day["texts"], topics))
+    seconds += time.perf_counter() - start
+    return defaults, row(reduced, topics < 0, day["categories"], labels, coords, seconds)
+
+
+def small_days(days: dict[str, dict]) -> pd.DataFrame:
+    """Days of 10-60 papers: the first N papers of each digest, and N drawn at random (seed 0)."""
+    rows = []
+    for size in (10, 15, 20, 30, 45, 60):
+        for name, day in days.items():
+            for how in ("first", "random"):
+                pick = (np.arange(size) if how == "first"
+                        else np.sort(np.random.default_rng(0).choice(len(day["ids"]), size, replace=False)))
+                model = TopicModel().fit(day["X"][pick], ids=[day["ids"][i] for i in pick],
+                                         texts=[day["texts"][i] for i in pick])
+                rows.append({"papers": size, "day": name, "how": how, "topics": len(model.topics_),
+                             "largest": np.bincount(model.labels_).max() / size, "flagged": model.flagged_.mean(),
+                             "clustered": model.clustered_,
+                             "collisions": label_collisions([t.label for t in model.topics_])})
+    return pd.DataFrame(rows)
+
+
+def cpu() -> str:
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = re.search(r"model name\s*:\s*(.*)", info)
+    return f"{name.group(1) if name else platform.processor()}, avx512_vnni={'avx512_vnni' in info}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--library", help="a library holding (or to hold) the 14 daily digests")
+    parser.add_argument("--no-bertopic", action="store_true", help="leave BERTopic out")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    pd.set_option("display.width", 200)
     with tempfile.TemporaryDirectory() as folder:
-        library = Library.open(Path(folder) / "library.sqlite")
-        days = []
-        for path in sorted(DAILY.glob("2026-06-??.md")):
-            if library.ingest(read(path)).new:  # weekend copies repeat Friday
-                days.append(path)
-        rows = {"capped (default)": [], "uncapped": []}
-        for path in days:
-            ids, matrix = library.vectors(ids=[p.arxiv_id for p in read(path)])
-            categories = library.papers(ids=ids).set_index("arxiv_id").loc[ids, "primary_category"]
-            for name, cap in (("capped (default)", None), ("uncapped", len(ids))):
-                labels = TopicModel(max_topic_size=cap).fit_transform(matrix, ids=ids)
-                rows[name].append((len(set(labels)), np.bincount(labels).max() / len(labels),
-                                   v_measure_score(categories, labels)))
-            print(f"  {path.stem}: {len(ids)} papers; " + "; ".join(
-                f"{name} {k} topics, largest {big:.0%}, V {v:.3f}" for name, (k, big, v) in
-                ((name, r[-1]) for name, r in rows.items())))
-        for name, r in rows.items():
-            r = np.array(r)
-            print(f"{len(days)} days, {name}: {r[:, 0].mean():.1f} topics (fewest {r[:, 0].min():.0f}), largest topic "
-                  f"{r[:, 1].mean():.0%} on average (at most {r[:, 1].max():.0%}), V-measure {r[:, 2].mean():.3f} "
-                  f"(lowest {r[:, 2].min():.3f})")
+        library = Library.open(args.library or Path(folder) / "library.sqlite")
+        days = load_days(library)
         library.close()
+    print(f"CPU: {cpu()}; {len(days)} days: {', '.join(days)}")
+    TopicModel().fit(days[next(iter(days))]["X"][:40])  # numba loads its cache before any timing
 
+    methods = {"semdigest": {}, "previous": {}}
+    if not args.no_bertopic:
+        methods.update({"BERTopic defaults": {}, "BERTopic + reduce_outliers": {}})
+    for name, day in days.items():
+        methods["semdigest"][name] = semdigest_day(day)
+        methods["previous"][name] = previous_day(day)
+        if not args.no_bertopic:
+            methods["BERTopic defaults"][name], methods["BERTopic + reduce_outliers"][name] = bertopic_day(day)
+        print(f"  {name}: {len(day['ids'])} papers done", flush=True)
+    averages = {}
+    for method, per_day in methods.items():
+        frame = pd.DataFrame(per_day).T[METRICS].astype(float)
+        averages[method] = frame.mean()
+        print(f"\n{method}, per day:\n{frame.round(3).to_string()}")
+    print("\nAverage over the days:")
+    print(pd.DataFrame(averages).T.round(3).to_string())
 
-def time_day() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-
-        def day(library: str, numba_cache: str) -> float:
-            env = {**os.environ, "NUMBA_CACHE_DIR": str(folder / numba_cache)}
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "semdigest", "day", str(SEED), "--out", str(folder / "out"),
-                            "--library", str(folder / library)], check=True, env=env, capture_output=True)
-            return time.perf_counter() - start
-
-        cold = day("lib.sqlite", "numba-a")
-        warm_embeddings_cold_numba = day("lib.sqlite", "numba-b")
-        warm = day("lib.sqlite", "numba-b")
-    print(f"semdigest day on seed 000: cold (new library, empty numba cache) {cold:.1f} s; "
-          f"embeddings present but numba compiling {warm_embeddings_cold_numba:.1f} s; "
-          f"warm (embeddings and numba cache present) {warm:.1f} s -> the cache saves "
-          f"{warm_embeddings_cold_numba - warm:.1f} s per run")
+    small = small_days(days)
+    print("\nSmall days (semdigest; first N papers of each digest, and N at random):")
+    print(small.groupby("papers").agg(topics=("topics", "mean"), largest_mean=("largest", "mean"),
+                                      largest_max=("largest", "max"), flagged=("flagged", "mean"),
+                                      collisions=("collisions", "sum")).round(3).to_string())
 
 
 if __name__ == "__main__":
-    compare_topics()
-    daily_digests()
-    time_day()
+    main()

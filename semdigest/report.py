@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,7 +92,7 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
     earlier = earlier or {}
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
-    papers_table(day, date).to_csv(out / "papers.csv", index=False)
+    papers_table(day, date).to_csv(out / "papers.csv", index=False, float_format="%.4g")
     (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you), encoding="utf-8")
     (out / "index.html").write_text(report_html(day, earlier, summary, for_you), encoding="utf-8")
     return out / "index.html"
@@ -101,7 +102,7 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
 NO_TLDR = "no TL;DR in the digest"
 NO_AUTHORS = "authors not listed"
 NO_CATEGORY = "no category"
-CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y",
+CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "confidence", "flagged", "x", "y",
                "primary_category", "authors", "tldr", "code_url"]
 
 
@@ -121,11 +122,15 @@ def _intro(day: TopicMap, mark: str) -> list[str]:
     if n == 0:
         return ["The digest holds no papers, so there are no topics to show (digests with only their "
                 "header are normal on holidays and days without new submissions)."]
-    if len(day.topics) == 1:
-        return [f"{'This paper' if n == 1 else f'These {n} papers'} could not be split into topics "
-                "(too few, or too alike, for the clustering to tell groups apart); they are listed as one group."]
-    return [f"{day.flagged_share:.0%} of papers were left as noise by the clustering and assigned to the "
-            f"nearest topic (flagged {mark})."]
+    if not day.model.clustered_:
+        return [f"{'This paper is' if n == 1 else f'These {n} papers are'} too few to cluster: "
+                "they are listed as one group."]
+    return [f"{day.flagged_share:.0%} of papers have low confidence in their topic (marked {mark}): fewer than "
+            f"{day.model.min_confidence:.0%} of their links to their nearest papers stay inside it."]
+
+
+def _confidence(topic) -> str:
+    return "" if math.isnan(topic.confidence) else f", confidence {topic.confidence:.2f}"
 
 
 def _authors_short(value) -> str:
@@ -187,9 +192,10 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
     if len(day.papers):
         lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
     for topic in day.topics:
-        lines += [f"## {topic.id}. {topic.label} ({topic.size})", "", f"Key phrases: {', '.join(topic.terms)}", ""]
+        lines += [f"## {topic.id}. {topic.label} ({topic.size}{_confidence(topic)})", "",
+                  f"Key phrases: {', '.join(topic.terms)}", ""]
         for row in _rows(day, topic.id):
-            star = " *" if row.flagged and len(day.topics) > 1 else ""
+            star = f" * (confidence {row.confidence:.2f})" if row.flagged else ""
             meta = [text_or_none(row.primary_category) or NO_CATEGORY, _authors_short(row.authors)]
             if code := _link(row.code_url):
                 meta.append(f"[code]({code})")
@@ -230,11 +236,12 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
             "</nav>",
         ]
     for topic in day.topics:
-        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers)</small></h2>"
+        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers"
+                     f"{_confidence(topic)})</small></h2>"
                      f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
         for row in _rows(day, topic.id):
-            flag = (" <span class='flag' title='reassigned from noise'>◆</span>"
-                    if row.flagged and len(day.topics) > 1 else "")
+            flag = (f" <span class='flag' title='low confidence: {row.confidence:.2f} of its neighbour links "
+                    "are inside this topic'>◆</span>" if row.flagged else "")
             meta = [e(text_or_none(row.primary_category) or NO_CATEGORY), e(_authors_short(row.authors))]
             if code := _link(row.code_url):
                 meta.append(f"<a href='{e(code)}'>code</a>")

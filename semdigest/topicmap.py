@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, project, static_map, topic_centres
+from .maps import interactive_map, label_anchors, static_map
+from .maps.projection import MAP_MIN_DIST
 from .topics import TopicModel, Topics
 
 _COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
-            "code_url": object, "topic": int, "label": object, "flagged": bool, "x": float, "y": float}
+            "code_url": object, "topic": int, "label": object, "confidence": float, "flagged": bool, "x": float, "y": float}
 
 
 def text_or_none(value) -> str | None:
@@ -39,8 +40,10 @@ class TopicMap:
     """Papers with their topic and map position; topics; and the maps drawn from them.
 
     ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, code_url,
-    topic, label, flagged (reassigned from noise), x, y. A missing optional field is None
+    topic, label, confidence (share of the paper's neighbour links inside its topic), flagged
+    (confidence below the model's ``min_confidence``), x, y. A missing optional field is None
     (authors: ""), whatever the metadata held (None, NaN), in object columns that keep it so.
+    The map is a layout of the same neighbour graph the topics were found on.
     """
 
     title: str
@@ -56,7 +59,7 @@ class TopicMap:
         ids = list(ids)
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
         model.fit(matrix, ids=ids, texts=texts)
-        coords = project(matrix, ids, random_state=model.random_state)
+        coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
                                     else [None] * len(ids), dtype=object)
@@ -68,7 +71,8 @@ class TopicMap:
             **optional,
             "topic": model.labels_,
             "label": [labels[t] for t in model.labels_],
-            "flagged": model.outliers_,
+            "confidence": model.confidence_,
+            "flagged": model.flagged_,
             "x": coords[:, 0],
             "y": coords[:, 1],
         })
@@ -93,17 +97,19 @@ class TopicMap:
         return f"{self.title} · {n} paper{'s' * (n != 1)} · {k} topic{'s' * (k != 1)}"
 
     def save_png(self, path: str | Path) -> Path:
-        return static_map(self.coords, self.papers["topic"].to_numpy(), self.topics, self.heading(), path)
+        return static_map(self.coords, self.papers["topic"].to_numpy(), self.topics, self.heading(), path,
+                          flagged=self.papers["flagged"].to_numpy())
 
     def to_html(self) -> str:
         points = [
             {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": text_or_none(r.title) or "",
              "authors": author_text(r.authors), "tldr": text_or_none(r.tldr) or "",
-             "category": text_or_none(r.primary_category) or "no category", "topic": int(r.topic)}
+             "category": text_or_none(r.primary_category) or "no category", "topic": int(r.topic),
+             "confidence": None if np.isnan(r.confidence) else round(float(r.confidence), 2)}
             for r in self.papers.itertuples()
         ]
-        centres = topic_centres(self.coords, self.papers["topic"].to_numpy(), self.topics)
-        return interactive_map(points, self.topics, centres, self.heading())
+        anchors = label_anchors(self.coords, self.papers["topic"].to_numpy(), self.topics)
+        return interactive_map(points, self.topics, anchors, self.heading(), self.model.min_confidence)
 
     def save_html(self, path: str | Path) -> Path:
         path = Path(path)

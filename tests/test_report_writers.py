@@ -194,8 +194,8 @@ def test_days_of_1_to_30_papers_get_a_small_report(tmp_path):
             rows = list(csv.DictReader((tmp_path / f"out{n}" / "papers.csv").open(encoding="utf-8")))
             assert len(rows) == n
             markdown = (tmp_path / f"out{n}" / "report.md").read_text(encoding="utf-8")
-            if len(report.map.topics) == 1:  # a day too small to split says so, and flags nobody
-                assert "could not be split into topics" in markdown and not papers["flagged"].any()
-                assert "left as noise" not in markdown
+            if not report.map.model.clustered_:  # a day too small to cluster says so, and flags nobody
+                assert "too few to cluster" in markdown and not papers["flagged"].any()
+                assert "low confidence" not in markdown
             else:
                 assert all(t.size >= 2 for t in report.map.topics)

@@ -1,4 +1,6 @@
-"""Topics, maps and the day report on seed 000 as one day, with the real model."""
+"""Topics, maps and the day report with the real model: issue 14's targets on two real days
+(2026-06-04 and 2026-06-12 of ../shared/digests/daily), small days cut from them, determinism,
+and the maps drawn and opened in a headless browser."""
 
 from __future__ import annotations
 
@@ -8,80 +10,146 @@ import json
 import re
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.metrics import adjusted_rand_score, v_measure_score
+from sklearn.metrics import v_measure_score
 
+from semdigest.maps import label_anchors
 from semdigest.readers import read
 from semdigest.report import topic_map
+from semdigest.topicmap import TopicMap
 from semdigest.topics import TopicModel
+from semdigest.topics.evaluation import label_collisions, map_agreement, phrase_share
 
 from .conftest import DAILY, EXAMPLE, SEED_000
-from .helpers import run_cli
+from .helpers import digest_slice, run_cli
+
+DAYS = ("2026-06-04", "2026-06-12")
+
+
+@pytest.fixture(scope="module")
+def daily_library(tmp_path_factory):
+    from semdigest.library import Library
+
+    library = Library.open(tmp_path_factory.mktemp("daily") / "library.sqlite")
+    for day in DAYS:
+        library.ingest(read(DAILY / f"{day}.md"))
+    yield library
+    library.close()
+
+
+@pytest.fixture(scope="module")
+def real_days(daily_library) -> dict[str, TopicMap]:
+    return {day: topic_map(daily_library, ids=[p.arxiv_id for p in read(DAILY / f"{day}.md")], title=day)
+            for day in DAYS}
 
 
 @pytest.fixture(scope="module")
 def seed_day(seeds_library):
-    ids = [p.arxiv_id for p in read(SEED_000)]
-    return topic_map(seeds_library, ids=ids, title="seed 000")
+    return topic_map(seeds_library, ids=[p.arxiv_id for p in read(SEED_000)], title="seed 000")
 
 
-def test_seed_day_topics_meet_the_floor(seed_day):
-    papers = seed_day.papers
-    assert len(papers) == 402 and len(seed_day.topics) >= 8
-    assert v_measure_score(papers["primary_category"], papers["topic"]) >= 0.30
-    assert papers["topic"].notna().all()  # every paper has a topic
-    assert 0 < seed_day.flagged_share < 0.5
-    assert sum(t.size for t in seed_day.topics) == 402
-    for topic in seed_day.topics:
-        assert 3 <= len(topic.terms) <= 5 and len(topic.representative_ids) == 3
-        for word in " ".join(topic.terms).split():
-            assert word not in ENGLISH_STOP_WORDS, topic.label
-            assert not re.search(r"\d|\\|\$|\{", word), topic.label
+def _mean(real_days, measure) -> float:
+    return float(np.mean([measure(day) for day in real_days.values()]))
 
 
-@pytest.mark.slow
-def test_a_day_with_a_far_small_field_still_splits_into_topics(tmp_path):
-    # 2026-06-11: 265 papers, 15 on coding theory far from the rest. Uncapped HDBSCAN kept the
-    # other 250 as one topic (3 topics, the largest 94% of the day).
-    from semdigest.library import Library
-
-    with Library.open(tmp_path / "library.sqlite") as library:
-        library.ingest(read(DAILY / "2026-06-11.md"))
-        day = topic_map(library, title="2026-06-11")
-    papers = day.papers
-    assert len(day.topics) >= 8
-    assert max(t.size for t in day.topics) <= 0.4 * len(papers)  # 31% with the ceiling
-    assert v_measure_score(papers["primary_category"], papers["topic"]) >= 0.30
+def test_few_papers_are_flagged_and_confidence_is_a_number(real_days):
+    assert _mean(real_days, lambda day: day.flagged_share) <= 0.15
+    for day in real_days.values():
+        papers, model = day.papers, day.model
+        assert papers["confidence"].between(0, 1).all()
+        assert (papers["flagged"] == (papers["confidence"] < model.min_confidence)).all()
+        assert np.array_equal(model.confidence_, papers["confidence"].to_numpy())
+        for topic in day.topics:
+            assert topic.confidence == pytest.approx(papers.loc[papers["topic"] == topic.id, "confidence"].mean())
 
 
-def test_topics_and_map_are_deterministic_and_order_free(seeds_library, seed_day):
-    ids = list(seed_day.papers["arxiv_id"])
-    again = topic_map(seeds_library, ids=ids, title="seed 000")
-    assert again.papers["topic"].tolist() == seed_day.papers["topic"].tolist()
-    assert np.array_equal(again.coords, seed_day.coords)
-    vector_ids, matrix = seeds_library.vectors(ids=ids)
-    order = np.random.default_rng(7).permutation(len(vector_ids))
-    shuffled = TopicModel().fit_transform(matrix[order], ids=[vector_ids[i] for i in order])
-    assert adjusted_rand_score(seed_day.papers["topic"].to_numpy()[order], shuffled) >= 0.9
+def test_confidence_means_what_it_says(real_days, daily_library):
+    # A flagged paper's nearest papers (cosine, 384-d) share its topic less often than a confident one's.
+    for day in real_days.values():
+        ids, matrix = daily_library.vectors(ids=day.papers["arxiv_id"])
+        topics = day.papers.set_index("arxiv_id").loc[ids, "topic"].to_numpy()
+        flagged = day.papers.set_index("arxiv_id").loc[ids, "flagged"].to_numpy()
+        similarity = matrix @ matrix.T
+        np.fill_diagonal(similarity, -np.inf)
+        nearest = np.argsort(-similarity, axis=1)[:, :5]
+        same = (topics[nearest] == topics[:, None]).mean(axis=1)
+        assert same[flagged].mean() + 0.2 < same[~flagged].mean()
 
 
-def test_n_topics_merges_hierarchically(seeds_library, seed_day):
-    ids, matrix = seeds_library.vectors(ids=seed_day.papers["arxiv_id"])
-    coarse = TopicModel(n_topics=4).fit(matrix, ids=ids)
-    assert len(coarse.topics_) == 4
-    fine = seed_day.papers.set_index("arxiv_id").loc[ids, "topic"].to_numpy()
-    for topic in set(fine):  # a fine topic never splits across coarse ones
-        assert len(set(coarse.labels_[fine == topic])) == 1
+def test_labels_are_distinct_phrases_without_stop_words(real_days):
+    assert _mean(real_days, lambda day: phrase_share([t.label for t in day.topics])) >= 0.4
+    for day in real_days.values():
+        labels = [t.label for t in day.topics]
+        assert label_collisions(labels) == 0, labels
+        for topic in day.topics:
+            assert 3 <= len(topic.terms) <= 5 and len(topic.representative_ids) == 3
+            assert topic.label.split(", ") == list(topic.terms[:len(topic.label.split(", "))])
+            for word in " ".join(topic.terms).split():
+                assert word not in ENGLISH_STOP_WORDS, topic.label
+                assert not re.search(r"\d|\\|\$|\{", word), topic.label
 
 
-def test_kmeans_option_and_bad_parameters(seeds_library):
+def test_topics_match_categories_and_the_map_keeps_them_together(real_days):
+    assert _mean(real_days, lambda day: v_measure_score(day.papers["primary_category"], day.papers["topic"])) >= 0.42
+    assert _mean(real_days, lambda day: map_agreement(day.coords, day.papers["topic"].to_numpy())) >= 0.85
+    for day in real_days.values():
+        assert map_agreement(day.coords, day.papers["topic"].to_numpy()) >= 0.8
+        assert 4 <= len(day.topics) <= 12 and sum(t.size for t in day.topics) == len(day.papers)
+
+
+def test_labels_sit_on_their_topics_densest_point():
+    rng = np.random.default_rng(0)
+    dense, sparse = rng.normal(0, 0.1, (30, 2)), rng.normal(3, 1.0, (15, 2))
+    coords = np.vstack([dense, sparse, rng.normal(-5, 0.1, (10, 2))])
+    labels = np.array([0] * 45 + [1] * 10)
+    anchors = label_anchors(coords, labels, [SimpleNamespace(id=0), SimpleNamespace(id=1)])
+    assert np.linalg.norm(anchors[0]) < 0.3  # in the dense lobe, not between the lobes where a mean would fall
+    assert any(np.array_equal(anchors[0], point) for point in coords[labels == 0])
+
+
+@pytest.mark.parametrize("size", [10, 20, 30, 45, 60])
+def test_small_days_have_no_dominant_topic(daily_library, size):
+    ids, matrix = daily_library.vectors(ids=[p.arxiv_id for p in read(DAILY / f"{DAYS[0]}.md")][:size])
+    texts = daily_library.papers(ids=ids).set_index("arxiv_id").loc[ids, "abstract"]
+    model = TopicModel().fit(matrix, ids=ids, texts=list(texts))
+    assert model.clustered_ and len(model.topics_) >= 2
+    assert np.bincount(model.labels_).max() <= 0.6 * size
+    assert label_collisions([t.label for t in model.topics_]) == 0
+
+
+def test_a_day_too_small_to_cluster_says_so(daily_library, tmp_path):
+    from semdigest.report import day_report
+
+    digest = read(digest_slice(DAILY / f"{DAYS[0]}.md", tmp_path / f"{DAYS[0]}.md", 6))
+    report = day_report(daily_library, digest, tmp_path / "out")
+    assert not report.map.model.clustered_ and len(report.map.topics) == 1
+    assert not report.map.papers["flagged"].any() and report.map.papers["confidence"].isna().all()
+    assert "too few to cluster" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_same_papers_in_any_order_give_the_same_topics_and_map(daily_library, real_days):
+    day = real_days[DAYS[0]]
+    ids, matrix = daily_library.vectors(ids=day.papers["arxiv_id"])
+    metadata = daily_library.papers(ids=ids).set_index("arxiv_id").loc[ids]
+    order = np.random.default_rng(7).permutation(len(ids))
+    shuffled = TopicMap.build([ids[i] for i in order], matrix[order], metadata.iloc[order], title="shuffled")
+    columns = ["arxiv_id", "topic", "label", "confidence", "x", "y"]
+    pd.testing.assert_frame_equal(shuffled.papers.sort_values("arxiv_id")[columns].reset_index(drop=True),
+                                  day.papers.sort_values("arxiv_id")[columns].reset_index(drop=True))
+
+
+def test_n_topics_method_and_bad_parameters(seeds_library):
     ids, matrix = seeds_library.vectors()
-    assert len(TopicModel(method="kmeans", n_topics=6).fit(matrix[:120], ids=ids[:120]).topics_) == 6
-    with pytest.raises(ValueError, match="method"):
-        TopicModel(method="lda").fit(matrix, ids=ids)
+    assert len(TopicModel(n_topics=4).fit(matrix[:120], ids=ids[:120]).topics_) == 4
+    assert len(TopicModel(n_topics=5, method="agglomerative").fit(matrix[:120], ids=ids[:120]).topics_) == 5
+    for bad in ({"method": "hdbscan"}, {"n_topics": 0}, {"min_confidence": 1.5}, {"n_neighbors": 1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            TopicModel(**bad).fit(matrix, ids=ids)
 
 
 def test_static_map_png(seed_day, tmp_path):
@@ -101,6 +169,10 @@ def test_interactive_map_is_offline_and_renders(seed_day, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:|@import|url\(|<link\b""", text, re.I)
     assert "2602.04994" in text and "search" in text
+    data = json.loads(re.search(r"const DATA = (.*);\n", text).group(1).replace("<\\/", "</"))
+    by_id = seed_day.papers.set_index("arxiv_id")
+    for point in data["points"][:50]:  # the same coordinates as the PNG, which draws seed_day.papers
+        assert (point["x"], point["y"]) == (round(by_id.at[point["id"], "x"], 4), round(by_id.at[point["id"], "y"], 4))
     browser = _chromium()
     if browser is None:
         pytest.skip("Debian's chromium is not installed here (.ci/run installs it)")
@@ -119,6 +191,8 @@ def test_interactive_map_is_offline_and_renders(seed_day, tmp_path):
     boxes = json.loads(html.unescape(re.search(r'data-labels="([^"]*)"', dom).group(1)))
     assert len(boxes) == len(seed_day.topics)
     for i, a in enumerate(boxes):
+        on_anchor = a["x"] <= a["cx"] <= a["x"] + a["w"] and a["y"] <= a["cy"] <= a["y"] + a["h"]
+        assert on_anchor or a["leader"], a["text"]  # on its topic's densest point, or tied to it
         for b in boxes[i + 1:]:
             apart = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"] or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
             assert apart, (a["text"], b["text"])
@@ -140,8 +214,10 @@ def test_day_command_writes_the_report(tmp_path):
     for name in ("index.html", "report.md", "papers.csv", "map.png", "map.html"):
         assert (out / name).stat().st_size > 0
     rows = list(csv.DictReader((out / "papers.csv").open(encoding="utf-8")))
-    assert len(rows) == 402 and list(rows[0]) == ["arxiv_id", "title", "date", "topic", "label", "flagged", "x", "y",
-                                                  "primary_category", "authors", "tldr", "code_url"]
-    assert "402 papers" in (out / "index.html").read_text(encoding="utf-8")
+    assert len(rows) == 402 and list(rows[0]) == ["arxiv_id", "title", "date", "topic", "label", "confidence",
+                                                  "flagged", "x", "y", "primary_category", "authors", "tldr", "code_url"]
+    assert all(0 <= float(r["confidence"]) <= 1 for r in rows)
+    report = (out / "index.html").read_text(encoding="utf-8")
+    assert "402 papers" in report and "confidence" in report
     again = run_cli("topics", "--library", tmp_path / "lib.sqlite", "--json")
-    assert again.returncode == 0 and '"label"' in again.stdout
+    assert again.returncode == 0 and '"label"' in again.stdout and '"confidence"' in again.stdout

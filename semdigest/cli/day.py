@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
-from ..errors import SemdigestError
 from ..readers import read
 from ._common import add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
 
 def _topic_options(parser) -> None:
-    one_paper = " (a topic of one paper is no topic)"
-    parser.add_argument("--n-topics", type=at_least(1), help="merge topics down to this many")
-    parser.add_argument("--min-topic-size", type=at_least(2, one_paper), help="smallest topic HDBSCAN may form")
-    parser.add_argument("--max-topic-size", type=at_least(2, one_paper),
-                        help="largest topic HDBSCAN may form, before noise joins (default: a fifth of the papers)")
-    parser.add_argument("--method", choices=["hdbscan", "kmeans", "agglomerative"], default="hdbscan")
+    parser.add_argument("--n-topics", type=at_least(1), help="exactly this many topics (default: chosen from the data)")
+    parser.add_argument("--max-topics", type=at_least(1), default=12, help="most topics to choose from (default 12)")
+    parser.add_argument("--method", choices=["kmeans", "agglomerative"], default="kmeans",
+                        help="how topics are cut from the layout (default kmeans)")
     parser.add_argument("--seed", type=at_least(0), default=42, help="random seed (default 42)")
 
 
@@ -30,11 +28,7 @@ def _range_options(parser) -> None:
 def _topic_model(args):
     from ..topics import TopicModel
 
-    if args.min_topic_size and args.max_topic_size and args.max_topic_size < args.min_topic_size:
-        raise SemdigestError(f"--max-topic-size {args.max_topic_size} is below --min-topic-size "
-                             f"{args.min_topic_size}; give a maximum at least as large as the minimum")
-    return TopicModel(method=args.method, n_topics=args.n_topics, min_topic_size=args.min_topic_size,
-                      max_topic_size=args.max_topic_size, random_state=args.seed)
+    return TopicModel(n_topics=args.n_topics, max_topics=args.max_topics, method=args.method, random_state=args.seed)
 
 
 def register(commands) -> None:
@@ -91,7 +85,8 @@ def run_topics(args) -> int:
     with open_library(args) as library:
         result = _map(args, library)
     if args.json:
-        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "terms": list(t.terms),
+        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "confidence": None if math.isnan(t.confidence) else round(t.confidence, 3),
+                           "terms": list(t.terms),
                            "papers": list(t.paper_ids), "representative": list(t.representative_ids)}
                           for t in result.topics], ensure_ascii=False))
     else:

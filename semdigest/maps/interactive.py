@@ -1,0 +1,38 @@
+"""The interactive topic map: one self-contained HTML file (no network: data, script and styles inline)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .static import PALETTE
+
+if TYPE_CHECKING:  # the topics package imports maps.projection
+    from ..topics import Topics
+
+_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "map.html"
+
+
+def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
+                    min_confidence: float = 0.5) -> str:
+    """A self-contained HTML page (no network: data, script and styles inline).
+
+    ``points`` carry x, y, id, title, authors, tldr, category, topic and confidence for each
+    paper (a paper below ``min_confidence`` is drawn as a ring); ``anchors`` are where the
+    topics' labels belong (``label_anchors``)."""
+    data = {
+        "title": title,
+        "points": points,
+        "topics": [{"id": t.id, "label": t.label, "size": t.size, "x": float(x), "y": float(y)}
+                   for t, (x, y) in zip(topics, anchors)],
+        "palette": PALETTE,
+        "min_confidence": min_confidence,
+    }
+    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
+    return (_TEMPLATE.read_text(encoding="utf-8")
+            .replace("{{TITLE}}", html.escape(title))
+            .replace("{{DATA}}", payload))
