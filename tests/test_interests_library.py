@@ -16,7 +16,7 @@ from semdigest.errors import InterestError
 from semdigest.interests import Interest, Reference
 from semdigest.library import Library
 from semdigest.readers import read
-from semdigest.store.sqlite import INTEREST_SCHEMA
+from semdigest.store.sqlite import ADDED_SCHEMA
 
 from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user
 from .test_interests import GAME_THEORY_BIB, TEST, TRAIN
@@ -62,7 +62,7 @@ def test_a_library_made_before_interests_gets_their_tables_and_a_read_only_one_s
     Library.open(path).close()
     conn = sqlite3.connect(path)
     conn.executescript("DROP TABLE interest_items; DROP TABLE interest_references; DROP TABLE interests; "
-                       "PRAGMA wal_checkpoint(TRUNCATE);")
+                       "DROP INDEX paper_categories_by_paper; PRAGMA wal_checkpoint(TRUNCATE);")
     conn.close()
     for item in (folder, path):
         item.chmod(0o555 if item.is_dir() else 0o444)
@@ -82,7 +82,7 @@ def test_a_library_made_before_interests_gets_their_tables_and_a_read_only_one_s
         assert library.store.get_meta("schema_version") == "2"
         library.save_interest(Interest("x", papers=("2606.00951",)))
         assert library.interests() == ["x"]
-    assert "interest_references" in INTEREST_SCHEMA
+    assert "interest_references" in ADDED_SCHEMA
 
 
 @pytest.mark.slow

@@ -59,6 +59,21 @@ def test_a_library_made_by_0_1_is_upgraded_in_place(tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_replacing_a_papers_categories_is_a_lookup_also_in_libraries_made_before_its_index(tmp_path):
+    """Without an index on paper_categories(arxiv_id) every upserted paper scanned every paper's
+    categories: a day's ingest into a large library grew with the library."""
+    path = tmp_path / "library.sqlite"
+    Library.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX paper_categories_by_paper")
+    conn.close()
+    with Library.open(path) as library:
+        plan = library.store.conn.execute(
+            "EXPLAIN QUERY PLAN DELETE FROM paper_categories WHERE arxiv_id = ?", ("2606.00001",)).fetchall()
+        assert "paper_categories_by_paper" in str(plan)
+        assert library.store.get_meta("schema_version") == "2"
+
+
 def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, monkeypatch):
     library = Library.open(seeds_copy)
     ids, matrix = library.vectors()

@@ -61,6 +61,7 @@ CREATE INDEX appearances_by_date ON {s}.appearances(date);
 CREATE TABLE {s}.paper_categories (
     category TEXT NOT NULL, arxiv_id TEXT NOT NULL, PRIMARY KEY (category, arxiv_id)
 );
+CREATE INDEX paper_categories_by_paper ON {s}.paper_categories(arxiv_id);
 CREATE TABLE {s}.vectors (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, model TEXT NOT NULL, text_hash TEXT NOT NULL,
     backend TEXT NOT NULL, embedding {v}.vector NOT NULL, UNIQUE (model, text_hash)

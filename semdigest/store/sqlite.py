@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import uuid
 from collections import Counter
@@ -65,9 +66,11 @@ CREATE TABLE paper_vectors (
 CREATE INDEX paper_vectors_by_vector ON paper_vectors(model, vector_id);
 CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
-# Interests came after schema 2 shipped: a schema-2 library gets these tables when first opened
-# where it can be written (IF NOT EXISTS), with no version bump; a read-only one reads none.
-INTEREST_SCHEMA = """
+# Added after schema 2 shipped: a schema-2 library gets these when first opened where it can be
+# written (IF NOT EXISTS), with no version bump; a read-only one reads without them. The index on
+# paper_categories(arxiv_id) keeps replacing a paper's categories from scanning every paper's.
+ADDED_SCHEMA = """
+CREATE INDEX IF NOT EXISTS paper_categories_by_paper ON paper_categories(arxiv_id);
 CREATE TABLE IF NOT EXISTS interests (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS interest_items (
     interest_id INTEGER NOT NULL REFERENCES interests(id), kind TEXT NOT NULL, position INTEGER NOT NULL,
@@ -78,7 +81,8 @@ CREATE TABLE IF NOT EXISTS interest_references (
     abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
 ) WITHOUT ROWID;
 """
-SCHEMA += INTEREST_SCHEMA
+SCHEMA += ADDED_SCHEMA
+_ADDED_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", ADDED_SCHEMA))
 # interest_items.kind: the Interest fields kept as ordered lists of strings
 _INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
@@ -137,7 +141,8 @@ class SQLiteStore(PaperStore):
         raise LibraryError(f"cannot open the library {self.path}: {last}; check the file's permissions")
 
     def _check_or_create(self) -> None:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        names = dict(self.conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'index')"))
+        tables = {name for name, kind in names.items() if kind == "table"}
         if not tables:
             if self.read_only:
                 raise LibraryError(f"{self.path} is empty and read-only; run `semdigest ingest` where you can write")
@@ -159,9 +164,9 @@ class SQLiteStore(PaperStore):
         elif meta.get("schema_version") != SCHEMA_VERSION:
             raise LibraryError(f"{self.path} has library schema {meta.get('schema_version')}, "
                                f"this semdigest reads {SCHEMA_VERSION}; upgrade semdigest")
-        if "interests" not in tables and not self.read_only:
+        if not _ADDED_NAMES <= names.keys() and not self.read_only:
             with self.write(check=False):
-                for statement in filter(str.strip, INTEREST_SCHEMA.split(";")):
+                for statement in filter(str.strip, ADDED_SCHEMA.split(";")):
                     self.conn.execute(statement)
 
     @contextmanager
