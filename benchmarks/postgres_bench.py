@@ -3,8 +3,8 @@
 For each store: a library of N papers (real papers from ../shared replicated with distinct ids
 and titles; clustered random unit vectors put in through ``add_vectors``, as vectors from
 elsewhere), then
-- ``related`` p50 / p99 in process (k=10, with why-related terms), and recall@10 against exact
-  numpy search on the same vectors;
+- ``related`` p50 / p99 in process (k=10, with why-related terms), recall@10 against exact
+  numpy search on the same vectors, and `semdigest related` as a new process (median of 5);
 - a new 500-paper day: ``add`` + ``add_vectors``, i.e. everything an ingest does beyond embedding;
 - 8 reader processes (``related`` on random papers) and 2 writer processes (50-paper days) for
   S seconds against the one library: errors, whether every count is right, latency percentiles.
@@ -21,6 +21,8 @@ import dataclasses
 import datetime as dt
 import multiprocessing as mp
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -101,6 +103,7 @@ def measure(location: str, base, n: int) -> dict:
         out["related p50 ms"] = 1000 * float(np.percentile(times, 50))
         out["related p99 ms"] = 1000 * float(np.percentile(times, 99))
         out["recall@10"] = float(np.mean(recall))
+        out["related new process p50 s"] = _whole_process(location, [ids[q] for q in queries[:5]])
         day = dt.date(2026, 1, 1)
         papers = synthetic(base, n, 500, day)
         t = time.perf_counter()
@@ -108,6 +111,17 @@ def measure(location: str, base, n: int) -> dict:
         library.add_vectors(None, [p.arxiv_id for p in papers], vectors(n, 500, centres()))
         out["500-paper day s (beyond embedding)"] = time.perf_counter() - t
     return out
+
+
+def _whole_process(location: str, ids: list[str]) -> float:
+    """`semdigest related ID -k 10` as a new process, as a user runs it: the median of len(ids) runs."""
+    times = []
+    for arxiv_id in ids:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "semdigest", "related", arxiv_id, "-k", "10", "--library", location],
+                       check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
 
 
 def _reader(location: str, seconds: float, seed: int, queue) -> None:

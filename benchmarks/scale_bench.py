@@ -38,7 +38,7 @@ from semdigest.store import PaperFilter
 from semdigest.terms import paper_text, term_counts
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "digests" / "daily"
-NEW_DAY = DAILY / "2026-06-09.md"  # ingested into each library; not among the replicated bases
+NEW_DAY = DAILY / "2026-06-02.md"  # the largest day: ingested into each library; not among the bases
 BATCH = 20_000
 
 
@@ -185,12 +185,15 @@ def ingest_and_day(path: Path, new_day: Digest, real: Library, out: Path) -> dic
     result = library.ingest(new_day)
     seconds = time.perf_counter() - start
     assert result.embedded == 0, result
-    start = time.perf_counter()
-    day_report(library, new_day, out / path.stem)
-    day = time.perf_counter() - start
+    runs = []
+    for _ in range(3):  # the median of three; the day is in the library, so nothing is embedded
+        start = time.perf_counter()
+        report = day_report(library, new_day, out / path.stem)
+        runs.append((time.perf_counter() - start, report.seconds))
+    day, parts = sorted(runs, key=lambda run: run[0])[1]
     library.close()
-    return {"ingest of a 500-paper day beyond embedding": f"{seconds:.2f} s ({result.new} new)",
-            "day report, embedding excluded": f"{day:.1f} s"}
+    return {"ingest of the new day beyond embedding": f"{seconds:.2f} s ({result.new} new)",
+            "day report, embedding excluded": f"{day:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + ")"}
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 from .records import Paper
 from .results import Hit, Hits
 from .store import PaperFilter, PaperStore
-from .terms import paper_text, shared_terms
+from .terms import paper_text, shared_terms, shared_terms_many
 
 
 def related(index, store: PaperStore, paper: Paper, vector: np.ndarray, k: int,
@@ -36,8 +36,13 @@ def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray,
     if not day or store.count_papers(earlier) == 0:
         return {}
     found = index.search(vectors, k, earlier, exclude=[{p.arxiv_id} for p in day])
-    return {paper.arxiv_id: explained(store, hits, paper_text(paper.title, paper.abstract), paper.arxiv_id)
-            for paper, hits in zip(day, found)}
+    # a whole day at once: one lookup of every hit and of every shared term's frequency
+    papers = store.get_papers({arxiv_id for row in found for arxiv_id, _ in row})
+    texts = [paper_text(p.title, p.abstract) for p in day]
+    terms = shared_terms_many([(text, [paper_text(papers[a].title, papers[a].abstract) for a, _ in row])
+                               for text, row in zip(texts, found)], store.term_frequencies)
+    return {paper.arxiv_id: _hits(row, [papers[a] for a, _ in row], row_terms, paper.arxiv_id)
+            for paper, row, row_terms in zip(day, found, terms)}
 
 
 def explained(store: PaperStore, found: list[tuple[str, float]], query_text: str, label: str) -> Hits:
@@ -45,8 +50,12 @@ def explained(store: PaperStore, found: list[tuple[str, float]], query_text: str
     papers = store.get_papers([arxiv_id for arxiv_id, _ in found])
     hits = [papers[arxiv_id] for arxiv_id, _ in found]
     terms = shared_terms(query_text, [paper_text(p.title, p.abstract) for p in hits], store.term_frequencies)
+    return _hits(found, hits, terms, label)
+
+
+def _hits(found: list[tuple[str, float]], papers: list[Paper], terms: list[list[str]], label: str) -> Hits:
     return Hits(
         (Hit(p.arxiv_id, score, p.title, p.date.isoformat() if p.date else None, p.primary_category, tuple(t))
-         for p, (_, score), t in zip(hits, found, terms)),
+         for p, (_, score), t in zip(papers, found, terms)),
         query=label,
     )

@@ -122,11 +122,15 @@ def _intro(day: TopicMap, mark: str) -> list[str]:
     if n == 0:
         return ["The digest holds no papers, so there are no topics to show (digests with only their "
                 "header are normal on holidays and days without new submissions)."]
-    if not day.model.clustered_:
+    if not day.clustered:
         return [f"{'This paper is' if n == 1 else f'These {n} papers are'} too few to cluster: "
                 "they are listed as one group."]
     return [f"{day.flagged_share:.0%} of papers have low confidence in their topic (marked {mark}): fewer than "
             f"{day.model.min_confidence:.0%} of their links to their nearest papers stay inside it."]
+
+
+def _share(confidence: float) -> str:
+    return "" if math.isnan(confidence) else f" {confidence:.2f}"
 
 
 def _confidence(topic) -> str:
@@ -195,7 +199,7 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
         lines += [f"## {topic.id}. {topic.label} ({topic.size}{_confidence(topic)})", "",
                   f"Key phrases: {', '.join(topic.terms)}", ""]
         for row in _rows(day, topic.id):
-            star = f" * (confidence {row.confidence:.2f})" if row.flagged else ""
+            star = f" * (low confidence{_share(row.confidence)})" if row.flagged else ""
             meta = [text_or_none(row.primary_category) or NO_CATEGORY, _authors_short(row.authors)]
             if code := _link(row.code_url):
                 meta.append(f"[code]({code})")
@@ -240,8 +244,8 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
                      f"{_confidence(topic)})</small></h2>"
                      f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
         for row in _rows(day, topic.id):
-            flag = (f" <span class='flag' title='low confidence: {row.confidence:.2f} of its neighbour links "
-                    "are inside this topic'>◆</span>" if row.flagged else "")
+            flag = (f" <span class='flag' title='low confidence{_share(row.confidence)}: most of its neighbour "
+                    "links leave this topic'>◆</span>" if row.flagged else "")
             meta = [e(text_or_none(row.primary_category) or NO_CATEGORY), e(_authors_short(row.authors))]
             if code := _link(row.code_url):
                 meta.append(f"<a href='{e(code)}'>code</a>")

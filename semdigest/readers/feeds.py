@@ -6,8 +6,6 @@ import datetime as dt
 import re
 import warnings
 
-from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
-
 from ..errors import DigestError
 from ..records import Digest
 from ._build import DigestBuilder, EntryError, make_paper
@@ -23,6 +21,8 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning  # only here: every command imports the readers
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "xml")

@@ -157,6 +157,11 @@ class PaperStore(ABC):
         """(count, largest id) of every vector of ``model``, linked or not."""
 
     @abstractmethod
+    def largest_vector_id(self, model: str) -> int:
+        """The largest id of a vector of ``model`` (0 if none), without counting them: what
+        opening an index checks, in milliseconds at a million vectors."""
+
+    @abstractmethod
     def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000
                      ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every vector of ``model`` with id <= max_vector_id, in (ids, matrix) batches."""

@@ -31,6 +31,7 @@ from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
+from .urls import masked
 
 APPLICATION = "semdigest"
 SCHEMA_VERSION = "2"
@@ -91,19 +92,6 @@ PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary
 
 def is_postgres_url(location) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
-
-
-def masked(url: str) -> str:
-    """The URL with any password replaced by ***: what messages and reprs show."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        netloc = f"{userinfo}@{host}"
-    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="/*"), parts.fragment))
 
 
 def split_schema(url: str) -> tuple[str, str]:
@@ -476,6 +464,11 @@ class PostgresStore(PaperStore):
         count, largest = self.conn.execute(self._q(
             "SELECT count(*), max(id) FROM {s}.vectors WHERE model = %s"), (model,)).fetchone()
         return count, largest or 0
+
+    def largest_vector_id(self, model: str) -> int:
+        row = self.conn.execute(self._q("SELECT id FROM {s}.vectors WHERE model = %s ORDER BY id DESC LIMIT 1"),
+                                (model,)).fetchone()
+        return row[0] if row else 0
 
     def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000
                      ) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -177,7 +177,7 @@ class TopicModel:
         self.clustered_ = n >= MIN_PAPERS
         if self.clustered_:
             links = self.graph_.membership()
-            canonical = _settle(links, self._cluster(self.embedding_[order], links))
+            canonical = _settle(links, self._cluster(self.embedding_[order], links), keep_all=bool(self.n_topics))
             labels = np.empty(n, dtype=int)
             labels[order] = canonical
             confidence = np.empty(n)
@@ -245,9 +245,10 @@ def _rank_by_size(labels: np.ndarray, ids: list[str]) -> np.ndarray:
     return np.array([rank[t] for t in labels], dtype=int)
 
 
-def _settle(links, labels: np.ndarray, rounds: int = 10) -> np.ndarray:
+def _settle(links, labels: np.ndarray, rounds: int = 10, keep_all: bool = False) -> np.ndarray:
     """Each paper joins the topic that holds most of its link strength, until nothing moves (or a
-    round would leave one topic with more than 60% of the papers).
+    round would leave one topic with more than 60% of the papers, or, with ``keep_all`` (the
+    user asked for n topics), would empty a topic).
 
     KMeans draws straight borders through the layout; a paper just across one belongs with the
     papers it is linked to. On the 11 shared days this took the flagged share from 13.2% to 10.8%
@@ -258,7 +259,8 @@ def _settle(links, labels: np.ndarray, rounds: int = 10) -> np.ndarray:
         np.add.at(votes, (rows, labels[links.indices]), links.data)
         # ties (and papers without links) stay where they are
         best = np.where(votes.max(axis=1) > votes[np.arange(len(labels)), labels], votes.argmax(axis=1), labels)
-        if np.array_equal(best, labels) or np.bincount(best).max() > MAX_TOPIC_SHARE * len(labels):
+        emptied = keep_all and len(np.unique(best)) < len(np.unique(labels))
+        if np.array_equal(best, labels) or np.bincount(best).max() > MAX_TOPIC_SHARE * len(labels) or emptied:
             break  # settled, or one topic would swallow a small day
         labels = best
     return labels
