@@ -59,6 +59,9 @@ class TrackedDay:
     papers: dict[str, int]
     events: list[TopicEvent] = field(default_factory=list)
     topics: list[StandingTopic] = field(default_factory=list)
+    previous_date: dt.date | None = None
+    previous: dict[int, int] = field(default_factory=dict)         # standing id -> size that day
+    previous_labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def new(self) -> list[int]:
@@ -70,6 +73,13 @@ class TrackedDay:
     def carried(self) -> float:
         """Share of the day's topics that continue a topic of an earlier day."""
         return 1 - len(self.new) / len(self.sizes) if self.sizes else 0.0
+
+    def growth(self) -> dict[int, float]:
+        """Continuing topics: their share of the day's papers over their share on the previous
+        tracked day (2.0: twice as large a part of the day)."""
+        today, before = sum(self.sizes.values()), sum(self.previous.values())
+        return {t: (n / today) / (self.previous[t] / before) for t, n in self.sizes.items()
+                if self.previous.get(t) and today and before}
 
     def to_frame(self):
         import pandas as pd
@@ -141,7 +151,8 @@ class TopicTracker:
                 raise ValueError(f"TopicTracker: {name}={value!r} must be a number from {low} to {high or 'up'}")
 
     def track(self, date: dt.date, topics: Sequence, ids: Sequence[str], labels, vectors,
-              standing: Sequence[StandingTopic], known: Mapping[str, int], previous: Mapping[int, int]) -> TrackedDay:
+              standing: Sequence[StandingTopic], known: Mapping[str, int], previous: Mapping[int, int],
+              previous_date: dt.date | None = None) -> TrackedDay:
         """Give the day's topics their standing ids.
 
         ``topics``: the day's topics (``TopicModel.topics_``: id, label, terms, centroid);
@@ -153,8 +164,10 @@ class TopicTracker:
         ids, labels = list(ids), np.asarray(labels, dtype=int)
         X = np.asarray(vectors, dtype=np.float32)
         day = sorted(topics, key=lambda t: t.id)
+        before = {"previous_date": previous_date, "previous": dict(previous),
+                  "previous_labels": {t.id: t.label for t in standing if t.id in previous}}
         if not day:
-            return TrackedDay(date, {}, {}, {}, {})
+            return TrackedDay(date, {}, {}, {}, {}, **before)
         row_of = {t.id: j for j, t in enumerate(day)}
         rows = np.array([row_of[t] for t in labels], dtype=int)
         sizes = np.bincount(rows, minlength=len(day))
@@ -211,12 +224,12 @@ class TopicTracker:
                 absorbed.setdefault(standing_of[into], []).append(old.id)
         events += [TopicEvent(date, "merged", t, tuple(a)) for t, a in absorbed.items()]
 
-        total, before = int(sizes.sum()), sum(previous.values())
+        total, total_before = int(sizes.sum()), sum(previous.values())
         for j, i in matched.items():
             old_id, now = first.candidates[i].id, int(sizes[j])
             then = previous.get(old_id, 0)
-            if before and abs(now - then) >= self.min_change:
-                ratio = (now / total) / max(then / before, 1e-12)
+            if total_before and abs(now - then) >= self.min_change:
+                ratio = (now / total) / max(then / total_before, 1e-12)
                 if ratio >= self.change:
                     events.append(TopicEvent(date, "grew", old_id))
                 elif ratio <= 1 / self.change:
@@ -228,7 +241,7 @@ class TopicTracker:
             date=date, ids={day[j].id: standing_of[j] for j in range(len(day))},
             sizes={standing_of[j]: int(sizes[j]) for j in range(len(day))}, labels=label_of,
             papers={i: standing_of[r] for i, r in zip(ids, rows)}, events=events,
-            topics=[changed[t] for t in sorted(changed)],
+            topics=[changed[t] for t in sorted(changed)], **before,
         )
 
     def _continue(self, old: StandingTopic, today, mean: np.ndarray, centre: np.ndarray, middle: np.ndarray,
