@@ -99,7 +99,7 @@ def main() -> None:
     before = (library.topic_history(), library.topic_events())
     again = library.track_topics(past, topic_map(library, date=past))
     after = (library.topic_history(), library.topic_events())
-    print(f"re-running {past}: ids {again.ids == library.tracked_day(past).ids or again.ids}, "
+    print(f"re-running {past}: same topic for every paper {again.papers == library.tracked_day(past).papers}, "
           f"history and events unchanged: {before[0].equals(after[0]) and before[1].equals(after[1])}")
 
     print(f"\n`day` per digest, median of {len(files)} (same library, vectors reused): without tracking "
