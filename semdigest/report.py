@@ -76,7 +76,10 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     tracked = None
     if track and digest.date and digest.papers:
         tracked = library.track_topics(digest.date, day, model=model)
-        day = with_stable_ids(day, tracked)
+        stable = with_stable_ids(day, tracked)
+        # A day tracked before with other papers (a partial file, then the whole) or other topic
+        # settings keeps what was stored; this report then shows the day's own topic numbers.
+        tracked, day = (tracked, stable) if stable is not day else (None, day)
     seconds["tracking"] = time.perf_counter() - start
     start = time.perf_counter()
     earlier = {}
@@ -285,7 +288,8 @@ def with_stable_ids(day: TopicMap, tracked) -> TopicMap:
     from .topics import Topics
 
     ids = tracked.ids if tracked is not None else {}
-    if not ids or set(ids) != {t.id for t in day.topics} or len(set(ids.values())) != len(ids):
+    if (not ids or set(ids) != {t.id for t in day.topics} or len(set(ids.values())) != len(ids)
+            or not set(ids.values()) <= set(tracked.labels)):
         return day
     papers = day.papers.assign(topic=[ids[t] for t in day.papers["topic"]])
     papers["label"] = [tracked.labels[t] for t in papers["topic"]]

@@ -457,8 +457,9 @@ class Library:
         mapping = {}
         if fit is not None:  # the fit's own topic ids -> stored ids, by the papers they share
             for own in sorted(set(int(t) for t in fit.labels_)):
-                held = Counter(papers.get(i) for i, t in zip(ids, fit.labels_) if t == own)
-                mapping[own] = held.most_common(1)[0][0]
+                held = Counter(papers[i] for i, t in zip(ids, fit.labels_) if t == own and i in papers)
+                if held:
+                    mapping[own] = held.most_common(1)[0][0]
         return TrackedDay(date, mapping, {t: n for _, t, n, _ in rows}, {t: label for _, t, _, label in rows}, papers,
                           self.store.topic_events(date, date), [], previous_date, previous, labels_before)
 
