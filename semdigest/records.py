@@ -108,3 +108,47 @@ class Digest:
             f"Digest({self.source!r}, date={self.date}, format={self.format!r}, "
             f"papers={len(self.papers)}, duplicates={self.duplicates}, skipped={len(self.skipped)})"
         )
+
+
+# -- topics across days (semdigest/topics/tracking.py matches, the stores keep them) --------------
+
+@dataclass(frozen=True)
+class StandingTopic:
+    """A topic of the library that keeps its id across days.
+
+    ``centroid`` follows the topic's recent papers (the mean of their vectors; each day it recurs
+    moves it halfway to that day's mean); ``named`` is the centroid it had when it got its
+    ``label`` and ``terms``, which stay until the topic's papers move away from it.
+    """
+
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    centroid: object = field(repr=False, compare=False)  # numpy float32: mean of its recent papers
+    named: object = field(repr=False, compare=False)     # ... and as it was when it got its label
+    first_seen: dt.date | None = None
+    last_seen: dt.date | None = None
+
+
+# What happened to topics on a tracked day (TopicEvent.kind).
+TOPIC_EVENTS = ("born", "grew", "shrank", "split", "merged", "gone", "returned")
+
+
+@dataclass(frozen=True)
+class TopicEvent:
+    """One change of a day. ``topic`` is the topic it is about; ``others`` the other topics involved:
+    for ``split`` the topics ``topic`` split into (itself first), for ``merged`` the topics
+    ``topic`` absorbed; empty for the other kinds."""
+
+    date: dt.date
+    kind: str
+    topic: int
+    others: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        others = ", ".join(str(t) for t in self.others)
+        if self.kind == "split":
+            return f"{self.date} topic {self.topic} split into {others}"
+        if self.kind == "merged":
+            return f"{self.date} topic {self.topic} absorbed {others}"
+        return f"{self.date} topic {self.topic} {self.kind}"

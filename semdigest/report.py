@@ -52,10 +52,12 @@ class DayReport:
 
 
 def day_report(library: Library, digest: Digest, out: str | Path, model=None,
-               topic_model: TopicModel | None = None, k_related: int = 3) -> DayReport:
+               topic_model: TopicModel | None = None, k_related: int = 3, track: bool = True) -> DayReport:
     """Ingest a digest, find its topics, draw both maps, and write index.html, report.md, papers.csv.
 
-    A digest without papers (header only: holidays) is a normal day: its report says so."""
+    With a dated digest and ``track``, the day's topics get the library's standing ids
+    (``Library.track_topics``) and the report an "Across days" section. A digest without papers
+    (header only: holidays) is a normal day: its report says so."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
@@ -71,6 +73,15 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
         day = TopicMap.empty(title, topic_model)
     seconds["topics_and_map"] = time.perf_counter() - start
     start = time.perf_counter()
+    tracked = None
+    if track and digest.date and digest.papers:
+        tracked = library.track_topics(digest.date, day, model=model)
+        stable = with_stable_ids(day, tracked)
+        # A day tracked before with other papers (a partial file, then the whole) or other topic
+        # settings keeps what was stored; this report then shows the day's own topic numbers.
+        tracked, day = (tracked, stable) if stable is not day else (None, day)
+    seconds["tracking"] = time.perf_counter() - start
+    start = time.perf_counter()
     earlier = {}
     if digest.date and digest.papers and k_related:
         earlier = library.seen_before(digest.date, k=k_related, model=model)
@@ -79,13 +90,14 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     for_you = library.rank(digest.date, k=FOR_YOU_K, model=model) if digest.date and digest.papers else {}
     seconds["for_you"] = time.perf_counter() - start
     start = time.perf_counter()
-    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you)
+    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you, across=tracked)
     seconds["write"] = time.perf_counter() - start
     return DayReport(out=out, ingest=ingest, map=day, seconds=seconds)
 
 
 def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
-                 summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None) -> Path:
+                 summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None,
+                 across=None) -> Path:
     """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,8 +105,8 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
     papers_table(day, date).to_csv(out / "papers.csv", index=False, float_format="%.4g")
-    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you), encoding="utf-8")
-    (out / "index.html").write_text(report_html(day, earlier, summary, for_you), encoding="utf-8")
+    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you, across), encoding="utf-8")
+    (out / "index.html").write_text(report_html(day, earlier, summary, for_you, across), encoding="utf-8")
     return out / "index.html"
 
 
@@ -185,14 +197,14 @@ def _for_you(rankings: dict, markdown: bool) -> list[str]:
 
 
 def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
-                    for_you: Mapping | None = None) -> str:
+                    for_you: Mapping | None = None, across=None) -> str:
     """report.md: "For you" when there are interests, the day's topics and, for each paper, its
     TL;DR and earlier related papers."""
     earlier = earlier or {}
     lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True)]
     if summary:
         lines += [f"Ingest: {summary}", ""]
-    lines += [*_intro(day, "*"), ""]
+    lines += [*_intro(day, "*"), "", *_across_days(across, markdown=True)]
     if len(day.papers):
         lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
     for topic in day.topics:
@@ -215,7 +227,7 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
 
 
 def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
-                for_you: Mapping | None = None) -> str:
+                for_you: Mapping | None = None, across=None) -> str:
     """index.html: the interactive map, then the topics with their papers."""
     earlier = earlier or {}
     e = html.escape
@@ -229,7 +241,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         "</style></head><body>",
         f"<h1>{e(day.heading())}</h1>", *_for_you(for_you or {}, markdown=False),
         f"<p>{e(summary)}</p>" if summary else "",
-        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")),
+        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")), *_across_days(across, markdown=False),
     ]
     if len(day.papers):
         parts += [
@@ -264,3 +276,71 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
+
+
+# -- across days: the day's topics under the library's standing ids (topics/tracking.py) -------------
+
+ACROSS_DAYS_K = 3  # topics per list in the "Across days" section
+
+
+def with_stable_ids(day: TopicMap, tracked) -> TopicMap:
+    """The day's map with each topic under its standing id and label (key phrases stay the day's).
+    Unchanged when the stored ids do not map one-to-one onto this fit (a day tracked before with
+    other topic settings)."""
+    from dataclasses import replace
+
+    from .topics import Topics
+
+    ids = tracked.ids if tracked is not None else {}
+    if (not ids or set(ids) != {t.id for t in day.topics} or len(set(ids.values())) != len(ids)
+            or not set(ids.values()) <= set(tracked.labels)):
+        return day
+    papers = day.papers.assign(topic=[ids[t] for t in day.papers["topic"]])
+    papers["label"] = [tracked.labels[t] for t in papers["topic"]]
+    topics = Topics(replace(t, id=ids[t.id], label=tracked.labels[ids[t.id]]) for t in day.topics)
+    return TopicMap(title=day.title, papers=papers, topics=topics, model=day.model)
+
+
+def _across_days(tracked, markdown: bool) -> list[str]:
+    """The "Across days" section: topics new today, the fastest growing since the previous
+    tracked day, and those that faded (shrank, merged into another, or gone)."""
+    if tracked is None or not tracked.sizes:
+        return []
+    e = (lambda text: text) if markdown else html.escape
+
+    def name(t: int) -> str:
+        return f"{t}. {tracked.labels.get(t) or tracked.previous_labels.get(t, '')}"
+
+    if tracked.previous_date is None:
+        sentences = [f"The first tracked day: its {len(tracked.sizes)} topics start the library's topics."]
+        lists = []
+    else:
+        split_from = {t: ev.topic for ev in tracked.events if ev.kind == "split" for t in ev.others[1:]}
+        new = [f"{name(t)} ({tracked.sizes[t]} papers" + (f", split off from {name(split_from[t])}" if t in split_from
+                                                         else "") + ")" for t in tracked.new]
+        growth = tracked.growth()
+        grew = sorted((ev.topic for ev in tracked.events if ev.kind == "grew"), key=lambda t: (-growth[t], t))
+        growing = [f"{name(t)}: {tracked.previous[t]} → {tracked.sizes[t]} papers (x{growth[t]:.1f} its share "
+                   "of the day)" for t in grew[:ACROSS_DAYS_K]]
+        faded = []
+        for ev in tracked.events:
+            if ev.kind == "shrank":
+                faded.append(f"{name(ev.topic)}: {tracked.previous[ev.topic]} → {tracked.sizes[ev.topic]} papers")
+            elif ev.kind == "gone":
+                faded.append(f"{name(ev.topic)}: gone ({tracked.previous[ev.topic]} papers on {tracked.previous_date})")
+            elif ev.kind == "merged":
+                faded += [f"{name(t)}: merged into {name(ev.topic)}" for t in ev.others]
+        carried = len(tracked.sizes) - len(tracked.new)
+        sentences = [f"Compared with {tracked.previous_date}: {carried} of today's {len(tracked.sizes)} topics "
+                     "continue topics of earlier days (their numbers stay the same from day to day)."]
+        lists = [(title, items) for title, items in (("New today", new), ("Growing fastest", growing),
+                                                      ("Faded", faded[:2 * ACROSS_DAYS_K])) if items]
+    if markdown:
+        parts = ["## Across days", "", *sentences, ""]
+        for title, items in lists:
+            parts += [f"{title}:", "", *(f"- {item}" for item in items), ""]
+        return parts
+    parts = ["<h2 id='across-days'>Across days</h2>", *(f"<p>{e(s)}</p>" for s in sentences)]
+    for title, items in lists:
+        parts += [f"<p>{e(title)}:</p><ul>", *(f"<li>{e(item)}</li>" for item in items), "</ul>"]
+    return parts

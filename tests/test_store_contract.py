@@ -269,3 +269,61 @@ def test_interests_are_kept_whole_and_in_order(store_url):
     assert store.get_interest("games").papers == ("2606.00951", "2606.01142")
     assert store.interest_names() == ["games"] and store.get_interest("codes") is None
     store.close()
+
+
+def test_tracked_topics_round_trip(store_url):
+    """Standing topics, a day's sizes, events and paper topics come back as saved; a library made
+    before topics were tracked gets the tables on its next writable open."""
+    from semdigest.records import StandingTopic, TopicEvent
+    from semdigest.topics.tracking import TrackedDay
+
+    june = [dt.date(2026, 6, d) for d in (1, 2)]
+    vector = np.linspace(-1, 1, 384).astype(np.float32)
+    first = TrackedDay(june[0], {0: 1, 1: 2}, {1: 3, 2: 2}, {1: "gaussian splatting", 2: "llm agents"},
+                       {"2606.00001": 1, "2606.00002": 1, "2606.00003": 1, "2606.00004": 2, "2606.00005": 2},
+                       [TopicEvent(june[0], "born", 1), TopicEvent(june[0], "born", 2)],
+                       [StandingTopic(1, "gaussian splatting", ("gaussian splatting", "scene"), vector, vector,
+                                      june[0], june[0]),
+                        StandingTopic(2, "llm agents", ("llm agents",), -vector, -vector, june[0], june[0])])
+    second = TrackedDay(june[1], {0: 1, 1: 3}, {1: 4, 3: 1}, {1: "gaussian splatting", 3: "codes"},
+                        {"2606.00001": 1, "2606.00006": 1, "2606.00007": 1, "2606.00008": 1, "2606.00009": 3},
+                        [TopicEvent(june[1], "born", 3), TopicEvent(june[1], "merged", 1, (2,))],
+                        [StandingTopic(1, "gaussian splatting", ("gaussian splatting", "scene"), vector * 0.5, vector,
+                                       june[0], june[1]),
+                         StandingTopic(3, "codes", (), vector[::-1].copy(), vector[::-1].copy(), june[1], june[1])])
+    store = open_store(store_url)
+    assert store.tracked_dates() == [] and store.standing_topics("m") == []
+    for day in (first, second):
+        with store.write():
+            store.save_tracked_day("m", day)
+    assert store.tracked_dates() == june
+    topics = store.standing_topics("m")
+    assert [(t.id, t.label, t.terms, t.first_seen, t.last_seen) for t in topics] == [
+        (1, "gaussian splatting", ("gaussian splatting", "scene"), june[0], june[1]),
+        (2, "llm agents", ("llm agents",), june[0], june[0]), (3, "codes", (), june[1], june[1])]
+    assert np.array_equal(topics[0].centroid, vector * 0.5) and np.array_equal(topics[0].named, vector)
+    assert store.standing_topics("another model") == []
+    assert store.topic_sizes() == [(june[0], 1, 3, "gaussian splatting"), (june[0], 2, 2, "llm agents"),
+                                   (june[1], 1, 4, "gaussian splatting"), (june[1], 3, 1, "codes")]
+    assert store.topic_sizes(since=june[1]) == store.topic_sizes(june[1], june[1])[:2]
+    assert store.topic_events(june[1], june[1]) == second.events
+    assert store.paper_topics(june[1]) == second.papers
+    assert store.latest_topics_of(["2606.00001", "2606.00004", "2606.00009"], dt.date(2026, 6, 3)) == {
+        "2606.00001": 1, "2606.00004": 2, "2606.00009": 3}
+    assert store.latest_topics_of(["2606.00001", "2606.00009"], june[1]) == {"2606.00001": 1}
+    store.close()
+
+    tables = ("paper_topics", "topic_events", "topic_days", "tracked_topics")
+    if _is_postgres(store_url):
+        import psycopg
+
+        conninfo, schema = postgres.split_schema(store_url)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for table in tables:
+                conn.execute(f'DROP TABLE "{schema}".{table}')
+    else:
+        with sqlite3.connect(store_url) as conn:
+            for table in tables:
+                conn.execute(f"DROP TABLE {table}")
+    with Library.open(store_url) as library:  # made before tracking: the tables come back, empty
+        assert library.store.tracked_dates() == [] and library.topic_history().empty

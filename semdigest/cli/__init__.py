@@ -8,9 +8,9 @@ import os
 import sys
 
 from ..errors import SemdigestError
-from . import admin, copy, day, interests_cmds, library_cmds, parse
+from . import admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
 
-_COMMANDS = (parse, library_cmds, interests_cmds, day, admin)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.
@@ -22,6 +22,7 @@ semdigest turns daily arXiv digests into a semantic library: related papers, top
   semdigest search "diffusion models for robot control"
   semdigest interests add games 2606.00951             # what you care about, then:
   semdigest rank --date 2026-06-08                      # a day in that order ("For you")
+  semdigest trends --since 2026-06-01 --out trends/     # topics per day, across days
 
 Run `semdigest COMMAND --help` for each command's options and an example."""
 

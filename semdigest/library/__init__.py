@@ -399,6 +399,115 @@ class Library:
                                      closest_titles=tuple(texts.get(c, (c, ""))[0] for c in paper.closest)))
         return fy.Ranking(explained, interest=ranking.interest, ranker=ranking.ranker)
 
+    # -- topics across days (topics/tracking.py) ---------------------------------------------
+
+    def track_topics(self, date: dt.date, topics, ids: Iterable[str] | None = None, vectors: np.ndarray | None = None,
+                     model: str | Embedder | None = None, tracker=None):
+        """Give a day's topics their standing ids and store them, in one write transaction: a
+        ``TrackedDay`` (ids, sizes, labels, each paper's topic, events).
+
+        ``topics`` is the day's ``TopicMap``, or a fitted ``TopicModel`` with the ``ids`` it was
+        fitted on (in that order); ``vectors`` are those papers' vectors (default: the library's,
+        of ``model``). A day already tracked is not matched again: what was stored comes back,
+        so re-running a past day renumbers nothing. Days are best tracked in date order.
+        """
+        from ..topics.tracking import TopicTracker
+
+        fit, ids = _topic_fit(topics, ids)
+        embedder = self.embedder(model)
+        if vectors is None:
+            found, matrix = self.vectors(embedder, ids=ids)
+            row = {i: n for n, i in enumerate(found)}
+            missing = [i for i in ids if i not in row]
+            if missing:
+                raise LibraryError(f"{len(missing)} papers have no {embedder.key} vector (first: {missing[0]}); "
+                                   "ingest their digest first")
+            vectors = matrix[[row[i] for i in ids]]
+        with self.store.write():
+            if date in self.store.tracked_dates():
+                return self._stored_day(date, fit, ids)
+            previous_date, previous = self._previous_sizes(date)
+            day = (tracker or TopicTracker()).track(
+                date, fit.topics_, ids, fit.labels_, vectors, self.store.standing_topics(embedder.key),
+                self.store.latest_topics_of(ids, date), previous, previous_date)
+            if day.sizes:
+                self.store.save_tracked_day(embedder.key, day)
+        return day
+
+    def tracked_day(self, date: dt.date):
+        """What was stored for a tracked day (a ``TrackedDay``), or None if it was not tracked."""
+        if date not in self.store.tracked_dates():
+            return None
+        return self._stored_day(date)
+
+    def _previous_sizes(self, date: dt.date) -> tuple[dt.date | None, dict[int, int]]:
+        earlier = [d for d in self.store.tracked_dates() if d < date]
+        if not earlier:
+            return None, {}
+        return earlier[-1], {t: n for _, t, n, _ in self.store.topic_sizes(earlier[-1], earlier[-1])}
+
+    def _stored_day(self, date: dt.date, fit=None, ids=None):
+        from ..topics.tracking import TrackedDay
+
+        rows = self.store.topic_sizes(date, date)
+        papers = self.store.paper_topics(date)
+        previous_date, previous = self._previous_sizes(date)
+        labels_before = {t: label for _, t, _, label in self.store.topic_sizes(previous_date, previous_date)} \
+            if previous_date else {}
+        mapping = {}
+        if fit is not None:  # the fit's own topic ids -> stored ids, by the papers they share
+            for own in sorted(set(int(t) for t in fit.labels_)):
+                held = Counter(papers[i] for i, t in zip(ids, fit.labels_) if t == own and i in papers)
+                if held:
+                    mapping[own] = held.most_common(1)[0][0]
+        return TrackedDay(date, mapping, {t: n for _, t, n, _ in rows}, {t: label for _, t, _, label in rows}, papers,
+                          self.store.topic_events(date, date), [], previous_date, previous, labels_before)
+
+    def topic_history(self, since: dt.date | None = None, until: dt.date | None = None):
+        """Tracked topics per day as a pandas DataFrame: date, topic, label (that day), size,
+        share (of the day's papers); by date, then size."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.store.topic_sizes(since, until),
+                             columns=["date", "topic", "size", "label"])[["date", "topic", "label", "size"]]
+        frame["share"] = frame["size"] / frame.groupby("date")["size"].transform("sum")
+        return frame.sort_values(["date", "size", "topic"], ascending=[True, False, True], ignore_index=True)
+
+    def topic_events(self, since: dt.date | None = None, until: dt.date | None = None):
+        """Events of tracked days as a pandas DataFrame: date, kind, topic, others, label, what
+        (a sentence)."""
+        import pandas as pd
+
+        labels = self._topic_labels()
+        events = self.store.topic_events(since, until)
+        return pd.DataFrame([{"date": e.date, "kind": e.kind, "topic": e.topic, "others": list(e.others),
+                              "label": labels.get(e.topic, ""), "what": str(e)} for e in events],
+                            columns=["date", "kind", "topic", "others", "label", "what"])
+
+    def topic_lineage(self, topic: int):
+        """One topic across days as a pandas DataFrame: date, size, label, events (what happened
+        to it that day: born, split off from 3, absorbed 7, grew, gone ...)."""
+        import pandas as pd
+
+        history = {d: (n, label) for d, t, n, label in self.store.topic_sizes() if t == topic}
+        happened: dict[dt.date, list[str]] = {}
+        for e in self.store.topic_events():
+            text = _event_for(e, topic)
+            if text:
+                happened.setdefault(e.date, []).append(text)
+        if not history and not happened:
+            known = sorted({t for _, t, _, _ in self.store.topic_sizes()})
+            raise LibraryError(f"no tracked topic {topic} in {self.store.location} (topics: "
+                               f"{', '.join(map(str, known[:20])) or 'none yet; run `semdigest day`'})")
+        label = self._topic_labels().get(topic, "")
+        return pd.DataFrame([{"date": d, "size": history.get(d, (0, label))[0], "label": history.get(d, (0, label))[1],
+                              "events": "; ".join(happened.get(d, []))} for d in sorted({*history, *happened})],
+                            columns=["date", "size", "label", "events"])
+
+    def _topic_labels(self) -> dict[int, str]:
+        """Each topic's latest label."""
+        return {t: label for _, t, _, label in self.store.topic_sizes()}
+
     @staticmethod
     def _spec(key: str) -> ModelSpec:
         return get_model(key.split("@")[0])
@@ -412,6 +521,33 @@ _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primar
 def _filter(since=None, until=None, categories=None, date=None, ids=None) -> PaperFilter:
     return PaperFilter(since=since, until=until, date=date, categories=tuple(categories or ()),
                        ids=tuple(ids) if ids is not None else None)
+
+
+def _topic_fit(topics, ids):
+    """(the fitted TopicModel, the ids in its fit order) from a TopicMap or a TopicModel and ids."""
+    if hasattr(topics, "model") and hasattr(topics, "papers"):  # a TopicMap
+        return topics.model, list(topics.papers["arxiv_id"])
+    if ids is None or not hasattr(topics, "labels_"):
+        raise LibraryError("track_topics needs a TopicMap, or a fitted TopicModel and the ids it was fitted on")
+    ids = list(ids)
+    if len(ids) != len(topics.labels_):
+        raise LibraryError(f"{len(ids)} ids for a TopicModel fitted on {len(topics.labels_)} papers")
+    return topics, ids
+
+
+def _event_for(event, topic: int) -> str:
+    """What an event says about one topic ("" if it is not involved)."""
+    others = ", ".join(map(str, event.others))
+    if event.topic == topic:
+        if event.kind == "split":
+            return f"split into {others}"
+        return f"absorbed {others}" if event.kind == "merged" else event.kind
+    if topic in event.others:
+        if event.kind == "split":
+            return f"split off from {event.topic}"
+        if event.kind == "merged":
+            return f"merged into {event.topic}"
+    return ""
 
 
 def _shell_word(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records import Paper
+from ..records import Paper, StandingTopic, TopicEvent
 from .merge import Upsert
 
 if TYPE_CHECKING:
@@ -203,3 +203,34 @@ class PaperStore(ABC):
     @abstractmethod
     def delete_interest(self, name: str) -> bool:
         """Remove the interest (inside ``write()``); False when there was none of that name."""
+
+    # -- topics across days (topics/tracking.py) --------------------------------------------
+    @abstractmethod
+    def tracked_dates(self) -> list[dt.date]:
+        """Days whose topics were tracked, in order."""
+
+    @abstractmethod
+    def standing_topics(self, model: str) -> list[StandingTopic]:
+        """The library's standing topics of vectors of ``model``, in id order."""
+
+    @abstractmethod
+    def latest_topics_of(self, ids: Iterable[str], before: dt.date) -> dict[str, int]:
+        """For papers tracked on a day before ``before``: their topic on the latest such day."""
+
+    @abstractmethod
+    def paper_topics(self, date: dt.date) -> dict[str, int]:
+        """arXiv id -> topic id of the papers of a tracked day."""
+
+    @abstractmethod
+    def topic_sizes(self, since: dt.date | None = None, until: dt.date | None = None
+                    ) -> list[tuple[dt.date, int, int, str]]:
+        """(date, topic id, papers, label that day) of tracked days, by date then topic id."""
+
+    @abstractmethod
+    def topic_events(self, since: dt.date | None = None, until: dt.date | None = None) -> list[TopicEvent]:
+        """The events of tracked days, by date then their order that day."""
+
+    @abstractmethod
+    def save_tracked_day(self, model: str, day) -> None:
+        """Store a ``TrackedDay`` (inside ``write()``): its new and changed standing topics, sizes
+        and labels, events, and each paper's topic; the day must not be tracked yet."""

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 
 from ..errors import LibraryError
-from ..records import SUMMARY_FIELDS, Paper
+from ..records import SUMMARY_FIELDS, Paper, StandingTopic, TopicEvent
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 from .urls import masked
@@ -43,7 +43,30 @@ EXACT_LIMIT = 20_000         # at most this many candidate papers: an exact scan
 _MARGIN = 10                 # extra rows fetched, then rescored exactly in float32 (boundary ties)
 _MAX_EF_SEARCH = 1000        # pgvector's upper bound for hnsw.ef_search
 _TABLES = ("meta", "papers", "appearances", "paper_categories", "vectors", "paper_vectors", "term_df",
-           "interests", "interest_items", "interest_references")
+           "interests", "interest_items", "interest_references", "tracked_topics", "topic_days", "topic_events",
+           "paper_topics")
+
+# Topics across days (topics/tracking.py), as in the SQLite store; IF NOT EXISTS: a library made
+# before them gets them on its first open by a role that may write.
+TRACKING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {s}.tracked_topics (
+    id INTEGER PRIMARY KEY, model TEXT NOT NULL, label TEXT NOT NULL, terms TEXT[] NOT NULL,
+    centroid BYTEA NOT NULL, named BYTEA NOT NULL, first_seen DATE NOT NULL, last_seen DATE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.topic_days (
+    date DATE NOT NULL, topic_id INTEGER NOT NULL REFERENCES {s}.tracked_topics(id), size INTEGER NOT NULL,
+    label TEXT NOT NULL, PRIMARY KEY (date, topic_id)
+);
+CREATE TABLE IF NOT EXISTS {s}.topic_events (
+    date DATE NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, topic_id INTEGER NOT NULL,
+    others INTEGER[] NOT NULL, PRIMARY KEY (date, position)
+);
+CREATE TABLE IF NOT EXISTS {s}.paper_topics (
+    date DATE NOT NULL, arxiv_id TEXT NOT NULL, topic_id INTEGER NOT NULL, PRIMARY KEY (date, arxiv_id)
+);
+CREATE INDEX IF NOT EXISTS paper_topics_by_paper ON {s}.paper_topics(arxiv_id, date)
+"""
+_TRACKING_TABLES = ("tracked_topics", "topic_days", "topic_events", "paper_topics")
 
 SCHEMA = """
 CREATE TABLE {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,8 +104,8 @@ CREATE TABLE {s}.interest_items (
 CREATE TABLE {s}.interest_references (
     interest_id BIGINT NOT NULL REFERENCES {s}.interests(id) ON DELETE CASCADE, position INTEGER NOT NULL,
     title TEXT NOT NULL, abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
-)
-"""
+);
+""" + TRACKING_SCHEMA
 # interest_items.kind: the Interest fields kept as ordered lists of strings (as in the SQLite store)
 _INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
@@ -204,6 +227,8 @@ class PostgresStore(PaperStore):
             self._create_schema()
         self.read_only = not self.conn.execute(
             "SELECT has_table_privilege(%s, 'INSERT')", (f"{_quote(self.schema)}.papers",)).fetchone()[0]
+        if tables and not set(_TRACKING_TABLES) <= tables and not self.read_only:
+            self._add_tracking_tables()
 
     def _tables(self) -> set[str]:
         return {r[0] for r in self.conn.execute(
@@ -260,6 +285,16 @@ class PostgresStore(PaperStore):
             raise LibraryError(f"this role may not create the schema {self.schema!r} in {self.location} "
                                f"({_last_line(str(error))}); ask the database owner to create the library, "
                                "or use a role with CREATE rights") from None
+
+    def _add_tracking_tables(self) -> None:
+        """A library made before topics were tracked gets their tables (one transaction)."""
+        try:
+            with self.conn.transaction():
+                self._lock()
+                for statement in filter(str.strip, TRACKING_SCHEMA.split(";")):
+                    self.conn.execute(self._q(statement))
+        except self._psycopg.errors.InsufficientPrivilege:
+            pass  # a role that may write rows but not create tables: tracking stays off, queries work
 
     def _register_vector_type(self, extension_schema: str) -> None:
         from psycopg.types import TypeInfo
@@ -542,6 +577,70 @@ class PostgresStore(PaperStore):
         return deleted.fetchone() is not None
 
 
+    # -- topics across days ------------------------------------------------------------------
+
+    def _has_tracking(self) -> bool:
+        return "topic_days" in self._tables()
+
+    def tracked_dates(self) -> list[dt.date]:
+        if not self._has_tracking():
+            return []
+        return [r[0] for r in self.conn.execute(self._q("SELECT DISTINCT date FROM {s}.topic_days ORDER BY date"))]
+
+    def standing_topics(self, model: str) -> list[StandingTopic]:
+        if not self._has_tracking():
+            return []
+        return [StandingTopic(i, label, tuple(terms), _blob_vector(centroid), _blob_vector(named), first, last)
+                for i, label, terms, centroid, named, first, last in self.conn.execute(self._q(
+                    "SELECT id, label, terms, centroid, named, first_seen, last_seen FROM {s}.tracked_topics "
+                    "WHERE model = %s ORDER BY id"), (model,))]
+
+    def latest_topics_of(self, ids: Iterable[str], before: dt.date) -> dict[str, int]:
+        if not self._has_tracking():
+            return {}
+        return dict(self.conn.execute(self._q(
+            "SELECT DISTINCT ON (arxiv_id) arxiv_id, topic_id FROM {s}.paper_topics "
+            "WHERE arxiv_id = ANY(%s) AND date < %s ORDER BY arxiv_id, date DESC"), (list(ids), before)).fetchall())
+
+    def paper_topics(self, date: dt.date) -> dict[str, int]:
+        if not self._has_tracking():
+            return {}
+        return dict(self.conn.execute(self._q(
+            "SELECT arxiv_id, topic_id FROM {s}.paper_topics WHERE date = %s ORDER BY arxiv_id"), (date,)).fetchall())
+
+    def topic_sizes(self, since: dt.date | None = None, until: dt.date | None = None
+                    ) -> list[tuple[dt.date, int, int, str]]:
+        if not self._has_tracking():
+            return []
+        return [tuple(r) for r in self.conn.execute(self._q(
+            "SELECT date, topic_id, size, label FROM {s}.topic_days WHERE date >= %s AND date <= %s "
+            "ORDER BY date, topic_id"), (since or dt.date.min, until or dt.date.max))]
+
+    def topic_events(self, since: dt.date | None = None, until: dt.date | None = None) -> list[TopicEvent]:
+        if not self._has_tracking():
+            return []
+        return [TopicEvent(d, kind, topic, tuple(others)) for d, kind, topic, others in self.conn.execute(self._q(
+            "SELECT date, kind, topic_id, others FROM {s}.topic_events WHERE date >= %s AND date <= %s "
+            "ORDER BY date, position"), (since or dt.date.min, until or dt.date.max))]
+
+    def save_tracked_day(self, model: str, day) -> None:
+        cursor = self.conn.cursor()
+        cursor.executemany(self._q(
+            "INSERT INTO {s}.tracked_topics VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+            "label = EXCLUDED.label, terms = EXCLUDED.terms, centroid = EXCLUDED.centroid, named = EXCLUDED.named, "
+            "first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen"), [
+            (t.id, model, t.label, list(t.terms), _vector_blob(t.centroid), _vector_blob(t.named), t.first_seen,
+             t.last_seen) for t in day.topics])
+        cursor.executemany(self._q("INSERT INTO {s}.topic_days VALUES (%s, %s, %s, %s)"),
+                           [(day.date, t, n, day.labels[t]) for t, n in sorted(day.sizes.items())])
+        cursor.executemany(self._q("INSERT INTO {s}.topic_events VALUES (%s, %s, %s, %s, %s)"), [
+            (day.date, position, e.kind, e.topic, list(e.others)) for position, e in enumerate(day.events)])
+        papers = sorted(day.papers.items())
+        self.conn.execute(self._q(
+            "INSERT INTO {s}.paper_topics SELECT %s, * FROM unnest(%s::text[], %s::integer[])"),
+            (day.date, [i for i, _ in papers], [t for _, t in papers]))
+
+
 class PgvectorIndex:
     """The vector index of one model in a PostgreSQL library: a partial HNSW index on its rows.
 
@@ -720,6 +819,14 @@ def _paper(row: tuple) -> Paper:
     values["categories"] = tuple(values["categories"])
     values["flagged"] = bool(values["flagged"])
     return Paper(**values)
+
+
+def _vector_blob(vector) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def _blob_vector(blob) -> np.ndarray:
+    return np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
 
 
 def _password_in(url: str) -> str | None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import LibraryError
-from ..records import SUMMARY_FIELDS, Paper
+from ..records import SUMMARY_FIELDS, Paper, StandingTopic, TopicEvent
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 
@@ -66,6 +66,26 @@ CREATE TABLE paper_vectors (
 CREATE INDEX paper_vectors_by_vector ON paper_vectors(model, vector_id);
 CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
+# Topics across days (topics/tracking.py): standing topics with their centroids (float32 blobs),
+# each tracked day's sizes and labels, its events, and each paper's topic on each tracked day.
+TRACKING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tracked_topics (
+    id INTEGER PRIMARY KEY, model TEXT NOT NULL, label TEXT NOT NULL, terms TEXT NOT NULL,
+    centroid BLOB NOT NULL, named BLOB NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS topic_days (
+    date TEXT NOT NULL, topic_id INTEGER NOT NULL REFERENCES tracked_topics(id), size INTEGER NOT NULL,
+    label TEXT NOT NULL, PRIMARY KEY (date, topic_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS topic_events (
+    date TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, topic_id INTEGER NOT NULL,
+    others TEXT NOT NULL, PRIMARY KEY (date, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS paper_topics (
+    date TEXT NOT NULL, arxiv_id TEXT NOT NULL, topic_id INTEGER NOT NULL, PRIMARY KEY (date, arxiv_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS paper_topics_by_paper ON paper_topics(arxiv_id, date);
+"""
 # Added after schema 2 shipped: a schema-2 library gets these when first opened where it can be
 # written (IF NOT EXISTS), with no version bump; a read-only one reads without them. The index on
 # paper_categories(arxiv_id) keeps replacing a paper's categories from scanning every paper's.
@@ -80,7 +100,7 @@ CREATE TABLE IF NOT EXISTS interest_references (
     interest_id INTEGER NOT NULL REFERENCES interests(id), position INTEGER NOT NULL, title TEXT NOT NULL,
     abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
 ) WITHOUT ROWID;
-"""
+""" + TRACKING_SCHEMA
 SCHEMA += ADDED_SCHEMA
 _ADDED_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", ADDED_SCHEMA))
 # interest_items.kind: the Interest fields kept as ordered lists of strings
@@ -436,6 +456,85 @@ class SQLiteStore(PaperStore):
         """False in a read-only schema-2 library made before interests existed."""
         return self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'interests'").fetchone() is not None
+
+
+    # -- topics across days ------------------------------------------------------------------
+
+    def tracked_dates(self) -> list[dt.date]:
+        if not self._has_tracking():
+            return []
+        return [dt.date.fromisoformat(r[0]) for r in self.conn.execute("SELECT DISTINCT date FROM topic_days ORDER BY date")]
+
+    def standing_topics(self, model: str) -> list[StandingTopic]:
+        if not self._has_tracking():
+            return []
+        return [StandingTopic(i, label, tuple(json.loads(terms)), _vector(centroid), _vector(named),
+                              dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+                for i, label, terms, centroid, named, first, last in self.conn.execute(
+                    "SELECT id, label, terms, centroid, named, first_seen, last_seen FROM tracked_topics "
+                    "WHERE model = ? ORDER BY id", (model,))]
+
+    def latest_topics_of(self, ids: Iterable[str], before: dt.date) -> dict[str, int]:
+        if not self._has_tracking():
+            return {}
+        found = {}
+        for chunk in _chunks(list(ids)):
+            found.update(self.conn.execute(
+                "SELECT arxiv_id, topic_id FROM paper_topics t WHERE date = (SELECT max(date) FROM paper_topics u "
+                f"WHERE u.arxiv_id = t.arxiv_id AND u.date < ?) AND arxiv_id IN ({_marks(chunk)})",
+                [before.isoformat(), *chunk]))
+        return found
+
+    def paper_topics(self, date: dt.date) -> dict[str, int]:
+        if not self._has_tracking():
+            return {}
+        return dict(self.conn.execute("SELECT arxiv_id, topic_id FROM paper_topics WHERE date = ? ORDER BY arxiv_id",
+                                      (date.isoformat(),)))
+
+    def topic_sizes(self, since: dt.date | None = None, until: dt.date | None = None
+                    ) -> list[tuple[dt.date, int, int, str]]:
+        if not self._has_tracking():
+            return []
+        return [(dt.date.fromisoformat(d), t, n, label) for d, t, n, label in self.conn.execute(
+            "SELECT date, topic_id, size, label FROM topic_days WHERE date >= ? AND date <= ? ORDER BY date, topic_id",
+            _date_range(since, until))]
+
+    def topic_events(self, since: dt.date | None = None, until: dt.date | None = None) -> list[TopicEvent]:
+        if not self._has_tracking():
+            return []
+        return [TopicEvent(dt.date.fromisoformat(d), kind, topic, tuple(json.loads(others)))
+                for d, kind, topic, others in self.conn.execute(
+                    "SELECT date, kind, topic_id, others FROM topic_events WHERE date >= ? AND date <= ? "
+                    "ORDER BY date, position", _date_range(since, until))]
+
+    def save_tracked_day(self, model: str, day) -> None:
+        date = day.date.isoformat()
+        self.conn.executemany("INSERT OR REPLACE INTO tracked_topics VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            (t.id, model, t.label, json.dumps(list(t.terms), ensure_ascii=False), _blob(t.centroid), _blob(t.named),
+             t.first_seen.isoformat(), t.last_seen.isoformat()) for t in day.topics])
+        self.conn.executemany("INSERT INTO topic_days VALUES (?, ?, ?, ?)",
+                              [(date, t, n, day.labels[t]) for t, n in sorted(day.sizes.items())])
+        self.conn.executemany("INSERT INTO topic_events VALUES (?, ?, ?, ?, ?)", [
+            (date, position, e.kind, e.topic, json.dumps(list(e.others))) for position, e in enumerate(day.events)])
+        self.conn.executemany("INSERT INTO paper_topics VALUES (?, ?, ?)",
+                              [(date, i, t) for i, t in sorted(day.papers.items())])
+
+    def _has_tracking(self) -> bool:
+        """False in a read-only schema-2 library made before topics were tracked."""
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'topic_days'").fetchone() is not None
+
+
+def _date_range(since: dt.date | None, until: dt.date | None) -> tuple[str, str]:
+    return (since or dt.date.min).isoformat(), (until or dt.date.max).isoformat()
+
+
+def _blob(vector) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def _vector(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
 def _where(where: PaperFilter) -> tuple[str, list]:

@@ -1,0 +1,58 @@
+"""`semdigest trends`: the library's topics per day, with what happened to them (born, grew, ...)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import LibraryError
+from ._common import add_command, iso_date, note
+from .library_cmds import add_library_option, open_library
+
+NOTES = """\
+Topics are tracked by `semdigest day` (each dated digest's topics are matched to the library's
+standing topics: the same subject keeps its number from day to day). The table has one row per
+topic and one column per tracked day; the events follow: born, split, merged, grew, shrank,
+gone, returned. --out writes trends.png and trends.html (one file that works offline)."""
+
+
+def register(commands) -> None:
+    trends = add_command(commands, "trends", "Topic sizes per day across a date range, with their events.",
+                         "semdigest trends --since 2026-06-01 --until 2026-06-14 --out trends/", run_trends, NOTES)
+    trends.add_argument("--since", type=iso_date, help="first day (default: the first tracked day)")
+    trends.add_argument("--until", type=iso_date, help="last day (default: the last tracked day)")
+    output = trends.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON (dates, totals, topics with sizes, events)")
+    output.add_argument("--csv", action="store_true", help="print CSV: date, topic, label, size, share, events")
+    trends.add_argument("--out", metavar="DIR", help="also write trends.png and trends.html into DIR")
+    add_library_option(trends)
+
+
+def run_trends(args) -> int:
+    from ..trends import Trends
+
+    if args.since and args.until and args.since > args.until:
+        raise LibraryError(f"--since {args.since} is after --until {args.until}; swap them")
+    out = Path(args.out) if args.out else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing
+    with open_library(args) as library:
+        trends = Trends.from_library(library, args.since, args.until)
+        if trends.history.empty:
+            span = f"between {args.since or 'the start'} and {args.until or 'today'}"
+            raise LibraryError(f"no tracked topics {span} in {library.location}; `semdigest day DIGEST` tracks "
+                               "each day's topics (run it on the days you want, in date order)")
+    if args.json:
+        print(json.dumps(trends.to_json(), ensure_ascii=False))
+    elif args.csv:
+        sys.stdout.write(trends.to_csv())
+    else:
+        print(trends.to_text())
+    if out:
+        dates = trends.dates
+        title = f"Topics across days, {dates[0]} to {dates[-1]}"
+        trends.save_png(out / "trends.png")
+        trends.save_html(out / "trends.html", title)
+        note(f"wrote {out / 'trends.png'} and {out / 'trends.html'}")
+    return 0
