@@ -6,13 +6,18 @@ from __future__ import annotations
 import uuid
 
 from semdigest.cli.copy import summary
+from semdigest.interests.model import Interest
 from semdigest.library import Library
 
 from .helpers import run_cli
 
 
 def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_server, tmp_path):
-    source = str(seeds_library.path)
+    source = str(tmp_path / "source.sqlite")
+    assert run_cli("library", "copy", str(seeds_library.path), source).returncode == 0
+    mine = Interest("mine", papers=("2602.04994",), descriptions=("optimal transport",))
+    with Library.open(source) as library:
+        library.save_interest(mine)
     server_url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}")
     back = str(tmp_path / "back.sqlite")
     for src, dst in ((source, server_url), (server_url, back)):
@@ -26,6 +31,7 @@ def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_serve
             assert summary(library.store, models) == want
             assert [h.arxiv_id for h in library.related("2602.04994", k=5)] == \
                 [h.arxiv_id for h in seeds_library.related("2602.04994", k=5)]
+            assert library.interest("mine") == mine
     again = run_cli("library", "copy", source, server_url)
     assert again.returncode == 2 and "copy into an empty library" in again.stderr
     assert "Traceback" not in again.stderr

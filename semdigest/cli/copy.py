@@ -2,7 +2,8 @@
 
 All or nothing: DST must be empty, everything is written in one transaction of DST, and before
 it commits the papers, their digest dates and every model's vectors are counted and
-checksummed on both sides; any difference rolls the copy back.
+checksummed on both sides; any difference rolls the copy back. Interests are copied too; the
+topics tracked across days are not (run `semdigest day` on the target to track its days).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def run_copy(args) -> int:
 
 
 def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int], str]:
-    """Copy every paper, digest date and linked vector; returns the counts and the checksum."""
+    """Copy every paper, digest date, linked vector and interest; returns the counts and the checksum."""
     if target.count_papers() or target.models():
         raise LibraryError(f"{target.location} already holds {target.count_papers()} papers; copy into an empty "
                            "library (a new file, or a new ?schema=NAME)")
@@ -66,6 +67,8 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
                 _copy_vectors(source, target, model, batch, {p.arxiv_id: p for p, _ in rows})
             bar.update(len(batch))
         bar.close()
+        for name in source.interest_names():
+            target.save_interest(source.get_interest(name))
         for model in models:
             index = target.vector_index(model, get_model(model.split("@")[0]).dimension)
             if index.needs_folding():
