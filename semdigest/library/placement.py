@@ -158,23 +158,18 @@ class PlacementMixin:
         sample = [ids[r] for r in calibration_rows(len(ids), CALIBRATION_SAMPLE)]
         linked = self.store.linked_vectors(embedder.key, PaperFilter(ids=tuple(sample)))
         firsts = {a: p.date for a, p in self.store.get_papers(linked.arxiv_ids).items()}
-        values: list[float] = []
-        for day in sorted({d for d in firsts.values() if d is not None}):
-            rows = [r for r, a in enumerate(linked.arxiv_ids) if firsts[a] == day]
-            same_day = self.store.arxiv_ids(PaperFilter(since=day, until=day))
-            found = self._rest_of_library(embedder, linked.matrix[rows], [linked.arxiv_ids[r] for r in rows],
-                                          before, same_day)
-            values += [v for v in closeness([[s for _, s in hits] for hits in found]) if not np.isnan(v)]
+        same_day = {day: set(self.store.arxiv_ids(PaperFilter(since=day, until=day)))
+                    for day in {d for d in firsts.values() if d is not None}}
+        # one search for the whole sample; each paper's own day is dropped from its hits after
+        found = self.index(embedder).search(linked.matrix, NOVELTY_K + SAME_DAY_MARGIN, before,
+                                            exclude=[{a} for a in linked.arxiv_ids])
+        values = [v for v in closeness([[s for i, s in hits if i not in same_day.get(firsts[a], ())][:NOVELTY_K]
+                                        for a, hits in zip(linked.arxiv_ids, found)]) if not np.isnan(v)]
         calibration = Calibration(cutoff.isoformat(), papers_before, NOVELTY_K, tuple(sorted(values)))
         if not _read_only(self.store) and (cached is None or papers_before >= cached.papers):
             with self.store.write():
                 self.store.set_meta(key, calibration.to_json())
         return calibration
-
-    def _rest_of_library(self, embedder, matrix, ids, where: PaperFilter, same_day: list[str]):
-        found = self.index(embedder).search(matrix, NOVELTY_K + SAME_DAY_MARGIN, where, exclude=[{i} for i in ids])
-        skip = set(same_day)
-        return [[(a, s) for a, s in hits if a not in skip][:NOVELTY_K] for hits in found]
 
 
 def _reference_key(model: str) -> str:
