@@ -7,8 +7,8 @@ Its novelty is the share of a calibration sample of the library's papers that ar
 that to the rest of the library (the papers first seen before the same day, their own day's
 papers left out, as a new day's papers never count each other): 0.99 means "further from what
 you have than 99% of your papers are". The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
-cached in the library and drawn afresh when the library before the day has grown by more than
-``REFRESH_GROWTH`` since (see ``Calibration.fresh_for``).
+cached in the library and drawn afresh when the library before the day differs by more than
+``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
 Everything here takes arrays or scores; nothing opens a store.
 """
@@ -24,7 +24,7 @@ import numpy as np
 
 NOVELTY_K = 3              # earlier papers a paper's closeness is averaged over
 CALIBRATION_SAMPLE = 500   # library papers the percentile is taken against (resolution 0.002)
-REFRESH_GROWTH = 0.10      # recompute the sample when the library before the day grew by 10%
+REFRESH_GROWTH = 0.10      # draw the sample again when the library before the day differs by 10%
 MIN_CALIBRATION = 20       # fewer sampled papers than this: no percentile (the library is too young)
 SAME_DAY_MARGIN = 20       # extra neighbours fetched for a sample paper, as its own day's are dropped
 
@@ -58,8 +58,9 @@ class Calibration:
 
     def fresh_for(self, papers_before: int, k: int) -> bool:
         """Whether this sample stands for a library of ``papers_before`` papers: made with the same
-        k from the same papers or from a library at most ``REFRESH_GROWTH`` smaller."""
-        return self.k == k and self.papers <= papers_before <= self.papers * (1 + REFRESH_GROWTH)
+        k from a library within ``REFRESH_GROWTH`` of that size (either way: a day's few papers
+        first seen a day or two before it are judged with the same sample, not a new one each)."""
+        return self.k == k and abs(papers_before - self.papers) <= self.papers * REFRESH_GROWTH
 
     def to_json(self) -> str:
         return json.dumps({"date": self.date, "papers": self.papers, "k": self.k,

@@ -143,8 +143,8 @@ class PlacementMixin:
 
     def _calibration(self, embedder, cutoff: dt.date) -> Calibration | None:
         """The closeness of a sample of the papers first seen before ``cutoff`` to the rest of them
-        (their own day's papers left out), cached in the store while the library grows less than
-        REFRESH_GROWTH."""
+        (their own day's papers left out), cached in the store and used while the library before
+        the day stays within REFRESH_GROWTH of the one it was drawn from."""
         key = _novelty_key(embedder.key)
         before = PaperFilter(until=cutoff - _DAY)
         papers_before = self.store.count_papers(before)
