@@ -6,6 +6,7 @@ from importlib import import_module
 _PUBLIC = {
     "Digest": "records", "Paper": "records", "canonical_id": "records", "read": "readers", "Embedder": "embedding",
     "Library": "library", "TopicModel": "topics", "day_report": "report", "topic_map": "report",
+    "library_map": "report",  # issue 15: the day on the library's reference map
 }
 __all__ = sorted(_PUBLIC)
 __version__ = "0.1.0"

@@ -15,8 +15,11 @@ import pandas as pd
 
 from .errors import LibraryError
 from .library import IngestResult, Library
+from .librarymap import LibraryMap
+from .novelty import NOVELTY_K
 from .records import Digest
 from .results import Hits
+from .store import PaperFilter
 from .topicmap import TopicMap, author_text, text_or_none
 from .topics import TopicModel
 
@@ -49,6 +52,8 @@ class DayReport:
     ingest: IngestResult
     map: TopicMap
     seconds: dict[str, float]
+    library_map: LibraryMap | None = None
+    novelty: pd.DataFrame | None = None
 
 
 def day_report(library: Library, digest: Digest, out: str | Path, model=None,
@@ -82,49 +87,138 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
         tracked, day = (tracked, stable) if stable is not day else (None, day)
     seconds["tracking"] = time.perf_counter() - start
     start = time.perf_counter()
-    earlier = {}
-    if digest.date and digest.papers and k_related:
-        earlier = library.seen_before(digest.date, k=k_related, model=model)
-    seconds["related"] = time.perf_counter() - start
+    earlier, novelty, on_library = {}, None, None
+    if digest.date and digest.papers:
+        # one search serves both "seen before" (k_related hits shown) and novelty (NOVELTY_K hits)
+        found = library.seen_before(digest.date, k=max(k_related, NOVELTY_K), model=model)
+        earlier = {i: Hits(h[:k_related], query=h.query) for i, h in found.items()} if k_related else {}
+        seconds["related"] = time.perf_counter() - start
+        start = time.perf_counter()
+        novelty = library.novelty(digest.date, model, earlier=found)
+        seconds["novelty"] = time.perf_counter() - start
+        start = time.perf_counter()
+        on_library = library_map(library, digest.date, day=day, model=model)
+        seconds["library_map"] = time.perf_counter() - start
+    else:
+        seconds["related"] = time.perf_counter() - start
     start = time.perf_counter()
     for_you = library.rank(digest.date, k=FOR_YOU_K, model=model) if digest.date and digest.papers else {}
     seconds["for_you"] = time.perf_counter() - start
     start = time.perf_counter()
-    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you, across=tracked)
+    write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you,
+                 novelty=novelty, library_map=on_library, tracked=tracked)
     seconds["write"] = time.perf_counter() - start
-    return DayReport(out=out, ingest=ingest, map=day, seconds=seconds)
+    return DayReport(out=out, ingest=ingest, map=day, seconds=seconds, library_map=on_library, novelty=novelty)
 
 
 def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
                  summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None,
-                 across=None) -> Path:
-    """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``."""
+                 novelty: pd.DataFrame | None = None, library_map: LibraryMap | None = None, tracked=None) -> Path:
+    """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``; and
+    library-map.png / library-map.html when the day is drawn on the library's map. ``tracked``:
+    the day's ``TrackedDay`` (topics across days), for the report's "Across days" section."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     earlier = earlier or {}
     day.save_png(out / "map.png")
     day.save_html(out / "map.html")
-    papers_table(day, date).to_csv(out / "papers.csv", index=False, float_format="%.4g")
-    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you, across), encoding="utf-8")
-    (out / "index.html").write_text(report_html(day, earlier, summary, for_you, across), encoding="utf-8")
+    if library_map is not None:
+        library_map.save_png(out / LIBRARY_MAP_PNG)
+        library_map.save_html(out / LIBRARY_MAP_HTML)
+    papers_table(day, date, novelty, library_map).to_csv(out / "papers.csv", index=False, float_format="%.4g")
+    across = {"novelty": novelty, "library_map": library_map, "tracked": tracked}
+    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you, **across), encoding="utf-8")
+    (out / "index.html").write_text(report_html(day, earlier, summary, for_you, **across), encoding="utf-8")
     return out / "index.html"
+
+
+# -- across days: the library map and novelty (issue 15) -------------------------------------
+
+LIBRARY_MAP_DAYS = 7  # the library map's backdrop: papers first seen in this many days before
+LIBRARY_MAP_PNG, LIBRARY_MAP_HTML = "library-map.png", "library-map.html"
+NEW_HERE_K = 8        # papers in the report's "New here, unlike anything you have" list
+
+
+def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None, model=None,
+                backdrop_days: int = LIBRARY_MAP_DAYS) -> LibraryMap | None:
+    """The day's papers on the library's reference map, coloured by the day's topics (``day``,
+    found afresh when not given), over the papers first seen in the ``backdrop_days`` before;
+    None when the library holds no paper first seen before the day."""
+    if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1))) == 0:
+        return None
+    day = day or topic_map(library, date=date, model=model)
+    if len(day.papers) == 0:
+        return None
+    coords = library.map_coordinates(day.papers["arxiv_id"], model)
+    own = set(day.papers["arxiv_id"])
+    recent = [i for i in library.store.arxiv_ids(PaperFilter(since=date - dt.timedelta(days=backdrop_days),
+                                                             until=date - dt.timedelta(days=1))) if i not in own]
+    backdrop = library.map_coordinates(recent, model)[["arxiv_id", "x", "y"]]
+    return LibraryMap.build(day, coords, backdrop, backdrop_days)
+
+
+def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:
+    """The "New here, unlike anything you have" list: the day's most novel papers, each with its
+    novelty and the nearest earlier paper; nothing when novelty could not be measured."""
+    if novelty is None:
+        return []
+    top = novelty.dropna(subset=["novelty"]).head(NEW_HERE_K)
+    if top.empty:
+        return []
+    e = (lambda text: text) if markdown else html.escape
+    parts = (["## New here, unlike anything you have", "",
+              "Novelty 0.99: further from the papers before it than 99% of your library's papers are.", ""]
+             if markdown else ["<h2 id='new-here'>New here, unlike anything you have</h2>",
+                               "<p class='seen'>Novelty 0.99: further from the papers before it than 99% of your "
+                               "library's papers are.</p><ol class='newhere'>"])
+    for row in top.itertuples():
+        url = f"https://arxiv.org/abs/{row.arxiv_id}"
+        near = (f"nearest earlier: {row.nearest_title} ({row.nearest_score:.2f})" if row.nearest_id
+                else "no earlier paper")
+        if markdown:
+            parts.append(f"1. [{_md(row.title)}]({url}) — novelty {row.novelty:.2f}; {_md(near)}")
+        else:
+            parts.append(f"<li><a href='{url}'>{e(row.title)}</a> <span class='seen'>novelty {row.novelty:.2f}; "
+                         f"{e(near)}</span></li>")
+    parts += [""] if markdown else ["</ol>"]
+    return parts
+
+
+def _library_map_links(library_map: LibraryMap | None, markdown: bool) -> list[str]:
+    if library_map is None:
+        return []
+    what = f"the day on the library's map, over the papers of the {library_map.backdrop_days} days before"
+    if markdown:
+        return [f"![library map]({LIBRARY_MAP_PNG}) · [interactive library map]({LIBRARY_MAP_HTML}) — {what}", ""]
+    return [f"<p><a href='{LIBRARY_MAP_HTML}'>library map</a> (<a href='{LIBRARY_MAP_PNG}'>PNG</a>): "
+            f"{html.escape(what)}</p>"]
 
 
 # What the report says where a paper lacks an optional field.
 NO_TLDR = "no TL;DR in the digest"
 NO_AUTHORS = "authors not listed"
 NO_CATEGORY = "no category"
-CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "confidence", "flagged", "x", "y",
-               "primary_category", "authors", "tldr", "code_url"]
+CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "confidence", "flagged", "novelty", "x", "y",
+               "library_x", "library_y", "primary_category", "authors", "tldr", "code_url"]
 
 
-def papers_table(day: TopicMap, date: dt.date | None = None) -> pd.DataFrame:
-    """papers.csv: one row per paper; a missing field is an empty cell."""
+def papers_table(day: TopicMap, date: dt.date | None = None, novelty: pd.DataFrame | None = None,
+                 library_map: LibraryMap | None = None) -> pd.DataFrame:
+    """papers.csv: one row per paper; a missing field is an empty cell (novelty and the library
+    map's library_x, library_y where they were not measured)."""
     frame = day.papers.assign(date=date.isoformat() if date else "")
+    frame["novelty"] = _by_id(frame, novelty, "novelty")
+    frame["library_x"] = _by_id(frame, library_map.day.papers if library_map else None, "x")
+    frame["library_y"] = _by_id(frame, library_map.day.papers if library_map else None, "y")
     for name in ("primary_category", "tldr", "code_url"):
         frame[name] = [text_or_none(v) or "" for v in frame[name]]
     frame["authors"] = [author_text(v) for v in frame["authors"]]
     return frame[CSV_COLUMNS]
+
+
+def _by_id(frame: pd.DataFrame, source: pd.DataFrame | None, column: str) -> list:
+    values = {} if source is None else dict(zip(source["arxiv_id"], source[column]))
+    return [values.get(i, float("nan")) for i in frame["arxiv_id"]]
 
 
 def _intro(day: TopicMap, mark: str) -> list[str]:
@@ -197,16 +291,18 @@ def _for_you(rankings: dict, markdown: bool) -> list[str]:
 
 
 def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
-                    for_you: Mapping | None = None, across=None) -> str:
+                    for_you: Mapping | None = None, novelty: pd.DataFrame | None = None,
+                    library_map: LibraryMap | None = None, tracked=None) -> str:
     """report.md: "For you" when there are interests, the day's topics and, for each paper, its
     TL;DR and earlier related papers."""
     earlier = earlier or {}
     lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True)]
     if summary:
         lines += [f"Ingest: {summary}", ""]
-    lines += [*_intro(day, "*"), "", *_across_days(across, markdown=True)]
+    lines += [*_intro(day, "*"), "", *_across_days(tracked, markdown=True)]
     if len(day.papers):
         lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
+    lines += [*_library_map_links(library_map, markdown=True), *_new_here(novelty, markdown=True)]
     for topic in day.topics:
         lines += [f"## {topic.id}. {topic.label} ({topic.size}{_confidence(topic)})", "",
                   f"Key phrases: {', '.join(topic.terms)}", ""]
@@ -227,7 +323,8 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
 
 
 def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
-                for_you: Mapping | None = None, across=None) -> str:
+                for_you: Mapping | None = None, novelty: pd.DataFrame | None = None,
+                library_map: LibraryMap | None = None, tracked=None) -> str:
     """index.html: the interactive map, then the topics with their papers."""
     earlier = earlier or {}
     e = html.escape
@@ -241,7 +338,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         "</style></head><body>",
         f"<h1>{e(day.heading())}</h1>", *_for_you(for_you or {}, markdown=False),
         f"<p>{e(summary)}</p>" if summary else "",
-        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")), *_across_days(across, markdown=False),
+        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")), *_across_days(tracked, markdown=False),
     ]
     if len(day.papers):
         parts += [
@@ -251,6 +348,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
             *(f"<a href='#t{t.id}'>{e(t.label)} ({t.size})</a>" for t in day.topics),
             "</nav>",
         ]
+    parts += [*_library_map_links(library_map, markdown=False), *_new_here(novelty, markdown=False)]
     for topic in day.topics:
         parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers"
                      f"{_confidence(topic)})</small></h2>"

@@ -107,15 +107,18 @@ class TopicMap:
                           flagged=self.papers["flagged"].to_numpy())
 
     def to_html(self) -> str:
-        points = [
+        anchors = label_anchors(self.coords, self.papers["topic"].to_numpy(), self.topics)
+        return interactive_map(self.points(), self.topics, anchors, self.heading(), self.model.min_confidence)
+
+    def points(self) -> list[dict]:
+        """The papers as the interactive map's points."""
+        return [
             {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": text_or_none(r.title) or "",
              "authors": author_text(r.authors), "tldr": text_or_none(r.tldr) or "",
              "category": text_or_none(r.primary_category) or "no category", "topic": int(r.topic),
              "confidence": None if np.isnan(r.confidence) else round(float(r.confidence), 2)}
             for r in self.papers.itertuples()
         ]
-        anchors = label_anchors(self.coords, self.papers["topic"].to_numpy(), self.topics)
-        return interactive_map(points, self.topics, anchors, self.heading(), self.model.min_confidence)
 
     def save_html(self, path: str | Path) -> Path:
         path = Path(path)

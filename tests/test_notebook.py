@@ -22,6 +22,7 @@ def test_explore_notebook_runs_without_error():
     assert "<iframe src='data:text/html;base64" in rendered  # the interactive map inline
     assert "most representative" in rendered     # Topics._repr_html_
     assert "papers</b> for" in rendered          # Ranking._repr_html_ ("For you")
+    assert "on the library map" in rendered      # LibraryMap._repr_html_ (across days)
 
 
 def test_reprs_read_well(seeds_library):

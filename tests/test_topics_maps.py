@@ -215,7 +215,9 @@ def test_day_command_writes_the_report(tmp_path):
         assert (out / name).stat().st_size > 0
     rows = list(csv.DictReader((out / "papers.csv").open(encoding="utf-8")))
     assert len(rows) == 402 and list(rows[0]) == ["arxiv_id", "title", "date", "topic", "label", "confidence",
-                                                  "flagged", "x", "y", "primary_category", "authors", "tldr", "code_url"]
+                                                  "flagged", "novelty", "x", "y", "library_x", "library_y",
+                                                  "primary_category", "authors", "tldr", "code_url"]
+    assert all(r["novelty"] == r["library_x"] == "" for r in rows)  # a first day: nothing earlier to compare
     assert all(0 <= float(r["confidence"]) <= 1 for r in rows)
     report = (out / "index.html").read_text(encoding="utf-8")
     assert "402 papers" in report and "confidence" in report

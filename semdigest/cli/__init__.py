@@ -8,9 +8,9 @@ import os
 import sys
 
 from ..errors import SemdigestError
-from . import admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
+from . import across_cmds, admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
 
-_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.

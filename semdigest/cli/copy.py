@@ -70,6 +70,7 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
         for name in source.interest_names():
             target.save_interest(source.get_interest(name))
         for model in models:
+            _copy_map(source, target, model)
             index = target.vector_index(model, get_model(model.split("@")[0]).dimension)
             if index.needs_folding():
                 index.rebuild(extend=True)
@@ -102,6 +103,24 @@ def _copy_vectors(source: PaperStore, target: PaperStore, model: str, ids: list[
     hashes = [text_hash(spec.document_text(papers[i])) for i in linked.arxiv_ids]
     vector_ids = target.put_vectors(model, "copied", dict(zip(hashes, linked.matrix)))
     target.link(model, {i: vector_ids[h] for i, h in zip(linked.arxiv_ids, hashes)})
+
+
+def _copy_map(source: PaperStore, target: PaperStore, model: str) -> None:
+    """The reference map and every stored position, so the copy draws every day where the source
+    did; a position placed from a vector that is no longer the paper's is left to be placed again."""
+    from ..library.placement import _reference_key
+
+    info = source.get_meta(_reference_key(model))
+    if info is None:
+        return
+    points = source.map_points(model)
+    current = source.linked_vectors(model, PaperFilter(ids=tuple(p[0] for p in points)))
+    current = dict(zip(current.arxiv_ids, current.vector_ids))
+    kept = [p for p in points if current.get(p[0]) == p[1]]
+    now = target.linked_vectors(model, PaperFilter(ids=tuple(p[0] for p in kept)))
+    now = dict(zip(now.arxiv_ids, now.vector_ids))
+    target.put_map_points(model, [(a, now[a], x, y, anchor) for a, _, x, y, anchor in kept])
+    target.set_meta(_reference_key(model), info)
 
 
 def summary(store: PaperStore, models: list[str]) -> tuple[dict[str, int], str]:

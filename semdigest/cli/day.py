@@ -70,7 +70,8 @@ def run_day(args) -> int:
     note(str(report.ingest))
     print(repr(report.map))
     times = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
-    note(f"wrote {Path(args.out) / 'index.html'} (and report.md, papers.csv, map.png, map.html); {times}")
+    also = ", library-map.png, library-map.html" if report.library_map is not None else ""
+    note(f"wrote {Path(args.out) / 'index.html'} (and report.md, papers.csv, map.png, map.html{also}); {times}")
     return 0
 
 

@@ -23,6 +23,7 @@ from ..results import Hits
 from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
 from ..terms import paper_text, shared_terms, term_counts
+from .placement import PlacementMixin
 
 ENV_VAR = "SEMDIGEST_LIBRARY"
 _UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
@@ -61,7 +62,7 @@ class IngestResult:
                 f"{self.seconds:.1f} s")
 
 
-class Library:
+class Library(PlacementMixin):
     """Papers, digest dates and vectors. Open with ``Library.open(path)``.
 
     Reading (``papers``, ``vectors``, ``related``) loads no model; ``search`` loads only what

@@ -18,12 +18,12 @@ _TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "map.html"
 
 
 def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
-                    min_confidence: float = 0.5) -> str:
+                    min_confidence: float = 0.5, backdrop: np.ndarray | None = None) -> str:
     """A self-contained HTML page (no network: data, script and styles inline).
 
     ``points`` carry x, y, id, title, authors, tldr, category, topic and confidence for each
     paper (a paper below ``min_confidence`` is drawn as a ring); ``anchors`` are where the
-    topics' labels belong (``label_anchors``)."""
+    topics' labels belong (``label_anchors``); ``backdrop`` (x, y rows) is drawn faint beneath."""
     data = {
         "title": title,
         "points": points,
@@ -32,6 +32,8 @@ def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, tit
         "palette": PALETTE,
         "min_confidence": min_confidence,
     }
+    if backdrop is not None:
+        data["backdrop"] = [[round(float(x), 3), round(float(y), 3)] for x, y in backdrop]
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
     return (_TEMPLATE.read_text(encoding="utf-8")
             .replace("{{TITLE}}", html.escape(title))

@@ -41,9 +41,10 @@ def label_anchors(coords: np.ndarray, labels: np.ndarray, topics: Topics, bins: 
 
 
 def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: str, path: str | Path,
-               flagged: np.ndarray | None = None) -> Path:
+               flagged: np.ndarray | None = None, backdrop: np.ndarray | None = None) -> Path:
     """A PNG 1600 px wide: points coloured by topic (flagged ones faint), each label on its topic's
-    densest point, or moved clear of the others with a leader line back to it."""
+    densest point, or moved clear of the others with a leader line back to it; ``backdrop``
+    points (x, y rows: other days on the library map) faint grey beneath."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,6 +53,8 @@ def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: st
     figure, axes = plt.subplots(figsize=(16, 10), dpi=100)
     colours = np.array([PALETTE[t % len(PALETTE)] for t in labels])
     faint = np.zeros(len(labels), dtype=bool) if flagged is None else np.asarray(flagged, dtype=bool)
+    if backdrop is not None and len(backdrop):
+        axes.scatter(backdrop[:, 0], backdrop[:, 1], c="#9ca3af", s=6, alpha=0.35, linewidths=0)
     axes.scatter(coords[~faint, 0], coords[~faint, 1], c=colours[~faint], s=22, alpha=0.8, linewidths=0)
     axes.scatter(coords[faint, 0], coords[faint, 1], facecolors="none", edgecolors=colours[faint], s=22,
                  alpha=0.6, linewidths=0.9)

@@ -234,3 +234,17 @@ class PaperStore(ABC):
     def save_tracked_day(self, model: str, day) -> None:
         """Store a ``TrackedDay`` (inside ``write()``): its new and changed standing topics, sizes
         and labels, events, and each paper's topic; the day must not be tracked yet."""
+    # -- the reference map (maps that stay put) -----------------------------------------------
+    @abstractmethod
+    def put_map_points(self, model: str, points: Iterable[tuple[str, int, float, float, bool]]) -> None:
+        """Store map positions (inside ``write()``): (arXiv id, the vector id it was placed from,
+        x, y, anchor: fitted in the reference layout rather than placed on it), replacing any."""
+
+    @abstractmethod
+    def map_points(self, model: str, ids: Iterable[str] | None = None, anchors_only: bool = False
+                   ) -> list[tuple[str, int, float, float, bool]]:
+        """Stored map positions of ``model`` (of ``ids`` only; of anchors only), in arXiv-id order."""
+
+    @abstractmethod
+    def clear_map_points(self, model: str) -> None:
+        """Forget every map position of ``model`` (inside ``write()``): the reference is rebuilt."""

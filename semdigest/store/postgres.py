@@ -105,7 +105,15 @@ CREATE TABLE {s}.interest_references (
     interest_id BIGINT NOT NULL REFERENCES {s}.interests(id) ON DELETE CASCADE, position INTEGER NOT NULL,
     title TEXT NOT NULL, abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
 );
+"""
+# Added after the schema shipped: made with the schema, and on first writable open of an older library.
+ADDED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {s}.map_points (
+    model TEXT NOT NULL, arxiv_id TEXT NOT NULL, vector_id BIGINT NOT NULL, x DOUBLE PRECISION NOT NULL,
+    y DOUBLE PRECISION NOT NULL, anchor BOOLEAN NOT NULL, PRIMARY KEY (model, arxiv_id)
+);
 """ + TRACKING_SCHEMA
+SCHEMA += ADDED_SCHEMA
 # interest_items.kind: the Interest fields kept as ordered lists of strings (as in the SQLite store)
 _INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
@@ -227,8 +235,18 @@ class PostgresStore(PaperStore):
             self._create_schema()
         self.read_only = not self.conn.execute(
             "SELECT has_table_privilege(%s, 'INSERT')", (f"{_quote(self.schema)}.papers",)).fetchone()[0]
-        if tables and not set(_TRACKING_TABLES) <= tables and not self.read_only:
-            self._add_tracking_tables()
+        if tables and not {"map_points", *_TRACKING_TABLES} <= tables and not self.read_only:
+            self._add_schema()
+
+    def _add_schema(self) -> None:
+        """The tables added after the schema shipped, in an older library this role may write."""
+        try:
+            with self.conn.transaction():
+                self._lock()
+                for statement in filter(str.strip, ADDED_SCHEMA.split(";")):
+                    self.conn.execute(self._q(statement))
+        except self._psycopg.errors.InsufficientPrivilege:
+            pass  # a role that may write rows but not create tables: no map positions or tracking stored
 
     def _tables(self) -> set[str]:
         return {r[0] for r in self.conn.execute(
@@ -285,16 +303,6 @@ class PostgresStore(PaperStore):
             raise LibraryError(f"this role may not create the schema {self.schema!r} in {self.location} "
                                f"({_last_line(str(error))}); ask the database owner to create the library, "
                                "or use a role with CREATE rights") from None
-
-    def _add_tracking_tables(self) -> None:
-        """A library made before topics were tracked gets their tables (one transaction)."""
-        try:
-            with self.conn.transaction():
-                self._lock()
-                for statement in filter(str.strip, TRACKING_SCHEMA.split(";")):
-                    self.conn.execute(self._q(statement))
-        except self._psycopg.errors.InsufficientPrivilege:
-            pass  # a role that may write rows but not create tables: tracking stays off, queries work
 
     def _register_vector_type(self, extension_schema: str) -> None:
         from psycopg.types import TypeInfo
@@ -639,6 +647,30 @@ class PostgresStore(PaperStore):
         self.conn.execute(self._q(
             "INSERT INTO {s}.paper_topics SELECT %s, * FROM unnest(%s::text[], %s::integer[])"),
             (day.date, [i for i, _ in papers], [t for _, t in papers]))
+
+    # -- the reference map (maps that stay put) -----------------------------------------------
+
+    def put_map_points(self, model: str, points) -> None:
+        self.conn.cursor().executemany(self._q(
+            "INSERT INTO {s}.map_points VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (model, arxiv_id) DO UPDATE "
+            "SET vector_id = EXCLUDED.vector_id, x = EXCLUDED.x, y = EXCLUDED.y, anchor = EXCLUDED.anchor"),
+            [(model, a, int(v), float(x), float(y), bool(anchor)) for a, v, x, y, anchor in points])
+
+    def map_points(self, model: str, ids=None, anchors_only: bool = False) -> list:
+        if "map_points" not in self._tables():
+            return []
+        query = "SELECT arxiv_id, vector_id, x, y, anchor FROM {s}.map_points WHERE model = %s"
+        params: list = [model]
+        if anchors_only:
+            query += " AND anchor"
+        if ids is not None:
+            query += " AND arxiv_id = ANY(%s)"
+            params.append(sorted(set(ids)))
+        rows = self.conn.execute(self._q(query + " ORDER BY arxiv_id"), params).fetchall()
+        return [(a, int(v), float(x), float(y), bool(anchor)) for a, v, x, y, anchor in rows]
+
+    def clear_map_points(self, model: str) -> None:
+        self.conn.execute(self._q("DELETE FROM {s}.map_points WHERE model = %s"), (model,))
 
 
 class PgvectorIndex:

@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS interest_references (
     interest_id INTEGER NOT NULL REFERENCES interests(id), position INTEGER NOT NULL, title TEXT NOT NULL,
     abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS map_points (
+    model TEXT NOT NULL, arxiv_id TEXT NOT NULL, vector_id INTEGER NOT NULL, x REAL NOT NULL, y REAL NOT NULL,
+    anchor INTEGER NOT NULL, PRIMARY KEY (model, arxiv_id)
+) WITHOUT ROWID;
 """ + TRACKING_SCHEMA
 SCHEMA += ADDED_SCHEMA
 _ADDED_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", ADDED_SCHEMA))
@@ -451,6 +455,36 @@ class SQLiteStore(PaperStore):
             self.conn.execute(f"DELETE FROM {table} WHERE interest_id = ?", row)
         self.conn.execute("DELETE FROM interests WHERE id = ?", row)
         return True
+
+    # -- the reference map (maps that stay put) -----------------------------------------------
+
+    def put_map_points(self, model: str, points: Iterable[tuple[str, int, float, float, bool]]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO map_points VALUES (?, ?, ?, ?, ?, ?)",
+                              ((model, a, int(v), float(x), float(y), int(anchor)) for a, v, x, y, anchor in points))
+
+    def map_points(self, model: str, ids: Iterable[str] | None = None, anchors_only: bool = False
+                   ) -> list[tuple[str, int, float, float, bool]]:
+        if not self._has_table("map_points"):
+            return []
+        query = "SELECT arxiv_id, vector_id, x, y, anchor FROM map_points WHERE model = ?"
+        if anchors_only:
+            query += " AND anchor = 1"
+        if ids is None:
+            rows = self.conn.execute(query + " ORDER BY arxiv_id", (model,)).fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sorted(set(ids))):
+                rows += self.conn.execute(f"{query} AND arxiv_id IN ({_marks(chunk)}) ORDER BY arxiv_id",
+                                          [model, *chunk]).fetchall()
+        return [(a, v, x, y, bool(anchor)) for a, v, x, y, anchor in rows]
+
+    def clear_map_points(self, model: str) -> None:
+        self.conn.execute("DELETE FROM map_points WHERE model = ?", (model,))
+
+    def _has_table(self, name: str) -> bool:
+        """False in a read-only schema-2 library made before the table existed."""
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
     def _has_interests(self) -> bool:
         """False in a read-only schema-2 library made before interests existed."""

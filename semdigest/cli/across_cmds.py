@@ -1,0 +1,62 @@
+"""`semdigest reference`, `novelty`: the library's reference map and how new a day's papers are."""
+
+from __future__ import annotations
+
+import json
+
+from ._common import add_command, at_least, iso_date, note
+from .library_cmds import add_library_option, embedder, open_library
+
+
+def register(commands) -> None:
+    reference = add_command(
+        commands, "reference", "Show or rebuild the library's reference map, on which every day is drawn "
+        "(library-map.png/html of `semdigest day`).", "semdigest reference rebuild --library my.sqlite", run_reference,
+        "The reference is fitted the first time a day is drawn on it, refitted by itself while it holds fewer\n"
+        "than 5,000 papers and the library has doubled since, and otherwise only by `rebuild`: rebuilding\n"
+        "moves every paper, so maps drawn before and after it do not line up.")
+    reference.add_argument("action", choices=["show", "rebuild"], help="what to do with the reference map")
+    reference.add_argument("--size", type=at_least(2), default=None, help="papers to fit it on (default 10,000)")
+    reference.add_argument("--seed", type=at_least(0), default=42, help="random seed (default 42)")
+    add_library_option(reference)
+
+    novelty = add_command(commands, "novelty", "How unlike the library each paper of a day is: a percentile "
+                          "of the library's own papers (0.99: further from the papers before it than 99% are).",
+                          "semdigest novelty --date 2026-06-09 -k 10", run_novelty)
+    novelty.add_argument("--date", type=iso_date, required=True, help="the day's digest date")
+    novelty.add_argument("-k", type=at_least(1), default=10, help="how many papers, most novel first (default 10)")
+    novelty.add_argument("--json", action="store_true", help="print JSON")
+    novelty.add_argument("--csv", action="store_true", help="print CSV (every paper of the day)")
+    add_library_option(novelty)
+
+
+def run_reference(args) -> int:
+    from ..maps.reference import REFERENCE_SIZE
+
+    with open_library(args) as library:
+        if args.action == "rebuild":
+            info = library.rebuild_reference(embedder(args), size=args.size or REFERENCE_SIZE, seed=args.seed)
+            note(f"rebuilt the reference map: {info}")
+        else:
+            info = library.reference(embedder(args))
+            print(json.dumps(info) if info else "no reference map yet: `semdigest day` makes one")
+    return 0
+
+
+def run_novelty(args) -> int:
+    with open_library(args) as library:
+        frame = library.novelty(args.date, embedder(args))
+    if frame.empty:
+        note(f"no embedded papers on {args.date}; ingest that day's digest first")
+        return 0
+    if args.csv:
+        print(frame.to_csv(index=False, float_format="%.4g"), end="")
+    elif args.json:
+        print(frame.head(args.k).to_json(orient="records", force_ascii=False))
+    else:
+        for row in frame.head(args.k).itertuples():
+            shown = "  –  " if row.novelty != row.novelty else f"{row.novelty:.3f}"
+            print(f"{shown}  https://arxiv.org/abs/{row.arxiv_id}  {row.title[:70]}")
+            if row.nearest_id:
+                print(f"       nearest earlier ({row.nearest_score:.2f}): {row.nearest_title[:70]}")
+    return 0

@@ -1,0 +1,199 @@
+"""Maps that stay put and novelty (issue 15), with the real model, real digests and real stores:
+a library of real cs days; a planted day of real papers from fields the library lacks (math.ST
+from seed 004, eess.SP from seed 000) that must top novelty; the weekend copies 2026-06-12/13/14
+at identical positions; re-drawn days at the same positions; placement deterministic."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from semdigest.library import Library
+from semdigest.maps.reference import faithfulness, fit_reference, place
+from semdigest.readers import read
+from semdigest.records import Digest
+from semdigest.report import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG, day_report, library_map
+
+from .conftest import DAILY, SEED_000, SEED_004
+
+CS_DAYS = ("2026-06-01", "2026-06-04", "2026-06-08")
+PLANTED_DAY = dt.date(2026, 6, 9)
+WEEKEND = ("2026-06-12", "2026-06-13", "2026-06-14")
+FAR_FIELDS = {SEED_004: "math.ST", SEED_000: "eess.SP"}  # fields no paper of the cs days has
+
+
+def _planted_digest() -> tuple[Digest, set[str]]:
+    """40 real cs papers of 2026-06-10 and every real math.ST / eess.SP paper of the seeds, as one day."""
+    cs = list(read(DAILY / "2026-06-10.md").papers[:40])
+    planted = [p for seed, field in FAR_FIELDS.items() for p in read(seed, date=PLANTED_DAY).papers
+               if p.primary_category == field]
+    papers = tuple(replace(p, date=PLANTED_DAY) for p in cs + planted)
+    return Digest(source="planted-2026-06-09.md", date=PLANTED_DAY, format="markdown", papers=papers), \
+        {p.arxiv_id for p in planted}
+
+
+@pytest.fixture(scope="module")
+def across(tmp_path_factory):
+    """Every day through `day_report`, one at a time: three cs days, the planted day, the weekend."""
+    root = tmp_path_factory.mktemp("across")
+    library = Library.open(root / "library.sqlite")
+    outs, reports = {}, {}
+    digest, planted = _planted_digest()
+    days = [read(DAILY / f"{day}.md") for day in CS_DAYS] + [digest] + [read(DAILY / f"{day}.md") for day in WEEKEND]
+    for day in days:
+        outs[day.date] = root / f"report-{day.date}"
+        reports[day.date] = day_report(library, day, outs[day.date])
+    yield library, outs, reports, planted
+    library.close()
+
+
+def _csv(out) -> dict[str, dict]:
+    return {r["arxiv_id"]: r for r in csv.DictReader((out / "papers.csv").open(encoding="utf-8"))}
+
+
+def test_a_planted_field_the_library_lacks_tops_novelty(across):
+    library, outs, reports, planted = across
+    novelty = library.novelty(PLANTED_DAY)
+    assert set(novelty["arxiv_id"].head(10)) <= planted               # the ten most novel are all planted
+    is_planted = novelty["arxiv_id"].isin(planted)
+    assert novelty.loc[is_planted, "novelty"].median() >= 0.95
+    assert novelty.loc[~is_planted, "novelty"].median() <= 0.8
+    assert novelty["novelty"].between(0, 1).all()
+    # the report's column and list say the same
+    table = _csv(outs[PLANTED_DAY])
+    for row in novelty.itertuples():
+        assert float(table[row.arxiv_id]["novelty"]) == pytest.approx(row.novelty, abs=1e-3)
+    markdown = (outs[PLANTED_DAY] / "report.md").read_text(encoding="utf-8")
+    section = markdown.split("## New here, unlike anything you have", 1)[1].split("\n## ", 1)[0]
+    listed = [line for line in section.splitlines() if line.startswith("1. [")]
+    assert 5 <= len(listed) <= 10
+    assert all(f"https://arxiv.org/abs/{i})" in section for i in novelty["arxiv_id"].head(len(listed)))
+    assert "nearest earlier:" in section
+
+
+def test_the_day_report_draws_the_library_map_when_the_library_has_earlier_days(across):
+    library, outs, reports, _ = across
+    first = outs[dt.date.fromisoformat(CS_DAYS[0])]
+    assert not (first / LIBRARY_MAP_PNG).exists() and reports[dt.date.fromisoformat(CS_DAYS[0])].library_map is None
+    assert all(r["novelty"] == "" and r["library_x"] == "" for r in _csv(first).values())
+    out = outs[PLANTED_DAY]
+    assert (out / LIBRARY_MAP_PNG).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / LIBRARY_MAP_HTML).read_text(encoding="utf-8")
+    assert '"backdrop": [[' in page and "<script src" not in page and "@import" not in page
+    assert "fonts.googleapis" not in page and "unpkg" not in page
+    assert LIBRARY_MAP_HTML in (out / "index.html").read_text(encoding="utf-8")
+    assert "New here, unlike anything you have" in (out / "index.html").read_text(encoding="utf-8")
+    assert LIBRARY_MAP_PNG in (out / "report.md").read_text(encoding="utf-8")
+    table = _csv(out)
+    assert all(r["library_x"] and r["library_y"] for r in table.values())
+    backdrop = reports[PLANTED_DAY].library_map.backdrop
+    assert set(backdrop["arxiv_id"]) == set(library.store.arxiv_ids(_since(PLANTED_DAY, 7)))
+
+
+def _since(date, days):
+    from semdigest.store import PaperFilter
+
+    return PaperFilter(since=date - dt.timedelta(days=days), until=date - dt.timedelta(days=1))
+
+
+def test_weekend_copies_have_identical_coordinates_and_novelty(across):
+    _, outs, _, _ = across
+    tables = [_csv(outs[dt.date.fromisoformat(day)]) for day in WEEKEND]
+    assert tables[0].keys() == tables[1].keys() == tables[2].keys() and len(tables[0]) == 250
+    for column in ("library_x", "library_y", "novelty"):
+        values = [{i: r[column] for i, r in t.items()} for t in tables]
+        assert values[0] == values[1] == values[2]
+    assert all(r["novelty"] for r in tables[0].values())
+
+
+def test_a_redrawn_day_has_the_same_coordinates_in_any_process(across):
+    library, outs, reports, _ = across
+    last = dt.date.fromisoformat(WEEKEND[-1])
+    drawn = reports[last].library_map.day.papers.set_index("arxiv_id")[["x", "y"]]
+    again = library_map(library, last).day.papers.set_index("arxiv_id")[["x", "y"]]
+    assert drawn.equals(again.loc[drawn.index])
+    with Library.open(library.path) as other:   # a new connection, as a later command would have
+        stored = other.map_coordinates(drawn.index).set_index("arxiv_id")[["x", "y"]]
+    assert np.array_equal(stored.loc[drawn.index].to_numpy(), drawn.to_numpy())
+    # a day drawn before the last reference fit is drawn at the positions stored for it now
+    earlier = library_map(library, PLANTED_DAY).day.papers.set_index("arxiv_id")[["x", "y"]]
+    points = {p[0]: (p[2], p[3]) for p in library.store.map_points(library.embedder().key, earlier.index)}
+    assert all(points[i] == tuple(row) for i, row in zip(earlier.index, earlier.to_numpy()))
+
+
+def test_the_reference_is_refitted_while_young_and_then_stays(across):
+    library, *_ = across
+    info = library.reference()
+    # fitted at the second day, refitted once the library had doubled (the weekend's first day)
+    assert info["version"] == 2 and info["papers"] == info["library_papers"] < len(library) * 2
+    points = library.store.map_points(library.embedder().key)
+    assert sum(p[4] for p in points) == info["papers"]
+
+
+def test_placement_is_deterministic_in_any_order_and_keeps_neighbours(across):
+    library, *_ = across
+    ids, matrix = library.vectors()
+    rng = np.random.default_rng(1)
+    reference = np.sort(rng.choice(len(ids), 600, replace=False))
+    rest = np.setdiff1d(np.arange(len(ids)), reference)
+    coords = fit_reference(matrix[reference], [ids[i] for i in reference], random_state=42)
+    shuffled = rng.permutation(len(reference))
+    again = fit_reference(matrix[reference][shuffled], [ids[reference[i]] for i in shuffled], random_state=42)
+    assert np.array_equal(again, coords[shuffled])
+    placed = place(matrix[rest], matrix[reference], coords)
+    order = rng.permutation(len(rest))
+    assert np.array_equal(place(matrix[rest][order], matrix[reference], coords), placed[order])
+    assert np.array_equal(place(matrix[rest][:7], matrix[reference], coords), placed[:7])  # alone or with others
+    # faithfulness: a placed paper's 10 nearest map points are mostly among its 10 nearest papers
+    everything = np.vstack([matrix[reference], matrix[rest]])
+    positions = np.vstack([coords, placed])
+    shares = faithfulness(everything, positions, rows=np.arange(len(reference), len(everything)))
+    assert shares >= 0.15 and shares >= 10 * 10 / len(everything)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "library.sqlite")
+    return request.getfixturevalue("postgres_server").url(f"t_{uuid.uuid4().hex[:12]}")
+
+
+def test_positions_are_kept_in_both_stores(across, store_url):
+    source, *_ = across
+    days = [read(DAILY / f"{day}.md") for day in CS_DAYS[:2]]
+    with Library.open(store_url) as library:
+        for day in days:
+            library.add(day)
+        library.add_vectors(None, *source.vectors(ids=library.store.arxiv_ids(_all())))
+        ids = [p.arxiv_id for p in days[1].papers]
+        first = library.map_coordinates(ids)
+        novelty = library.novelty(days[1].date)
+    with Library.open(store_url) as library:
+        assert library.map_coordinates(ids).equals(first)
+        assert library.reference()["papers"] == len(library)
+        assert library.novelty(days[1].date)["closeness"].equals(novelty["closeness"])
+        library.rebuild_reference(size=300)
+        assert library.reference()["version"] == 2
+        assert len(library.store.map_points(library.embedder().key)) == 300
+
+
+def _all():
+    from semdigest.store import PaperFilter
+
+    return PaperFilter()
+
+
+def test_a_copied_library_draws_every_paper_where_the_source_did(across, tmp_path):
+    from semdigest.cli.copy import copy_library
+
+    source, *_ = across
+    with Library.open(tmp_path / "copy.sqlite") as target:
+        copy_library(source.store, target.store)
+        assert target.reference() == source.reference()
+        ids = source.store.arxiv_ids(_all())
+        assert target.map_coordinates(ids).equals(source.map_coordinates(ids))
