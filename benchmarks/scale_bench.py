@@ -186,14 +186,19 @@ def ingest_and_day(path: Path, new_day: Digest, real: Library, out: Path) -> dic
     seconds = time.perf_counter() - start
     assert result.embedded == 0, result
     runs = []
-    for _ in range(3):  # the median of three; the day is in the library, so nothing is embedded
+    for _ in range(4):  # the day is in the library, so nothing is embedded
         start = time.perf_counter()
         report = day_report(library, new_day, out / path.stem)
         runs.append((time.perf_counter() - start, report.seconds))
-    day, parts = sorted(runs, key=lambda run: run[0])[1]
     library.close()
+
+    def shown(run) -> str:
+        return f"{run[0]:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in run[1].items()) + ")"
+
+    # the first run may fit the library's reference map and draw the novelty sample (once per library)
     return {"ingest of the new day beyond embedding": f"{seconds:.2f} s ({result.new} new)",
-            "day report, embedding excluded": f"{day:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + ")"}
+            "day report, first run": shown(runs[0]),
+            "day report, embedding excluded (median of 3 more)": shown(sorted(runs[1:], key=lambda r: r[0])[1])}
 
 
 def main() -> None:
