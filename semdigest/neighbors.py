@@ -30,17 +30,21 @@ def search(index, store: PaperStore, text: str, vector: np.ndarray, k: int,
 
 
 def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray, date: dt.date,
-                k: int) -> dict[str, Hits]:
-    """For each paper of a day (with its vector), its nearest papers first seen before ``date``."""
+                k: int, explain: bool = True) -> dict[str, Hits]:
+    """For each paper of a day (with its vector), its nearest papers first seen before ``date``;
+    with the terms each shares with it unless ``explain`` is False (the day report shows none)."""
     earlier = PaperFilter(until=date - dt.timedelta(days=1))
     if not day or store.count_papers(earlier) == 0:
         return {}
     found = index.search(vectors, k, earlier, exclude=[{p.arxiv_id} for p in day])
     # a whole day at once: one lookup of every hit and of every shared term's frequency
     papers = store.get_papers({arxiv_id for row in found for arxiv_id, _ in row})
-    texts = [paper_text(p.title, p.abstract) for p in day]
-    terms = shared_terms_many([(text, [paper_text(papers[a].title, papers[a].abstract) for a, _ in row])
-                               for text, row in zip(texts, found)], store.term_frequencies)
+    if explain:
+        texts = [paper_text(p.title, p.abstract) for p in day]
+        terms = shared_terms_many([(text, [paper_text(papers[a].title, papers[a].abstract) for a, _ in row])
+                                   for text, row in zip(texts, found)], store.term_frequencies)
+    else:
+        terms = [[[] for _ in row] for row in found]
     return {paper.arxiv_id: _hits(row, [papers[a] for a, _ in row], row_terms, paper.arxiv_id)
             for paper, row, row_terms in zip(day, found, terms)}
 

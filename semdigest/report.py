@@ -90,7 +90,7 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     earlier, novelty, on_library = {}, None, None
     if digest.date and digest.papers:
         # one search serves both "seen before" (k_related hits shown) and novelty (NOVELTY_K hits)
-        found = library.seen_before(digest.date, k=max(k_related, NOVELTY_K), model=model)
+        found = library.seen_before(digest.date, k=max(k_related, NOVELTY_K), model=model, explain=False)
         earlier = {i: Hits(h[:k_related], query=h.query) for i, h in found.items()} if k_related else {}
         seconds["related"] = time.perf_counter() - start
         start = time.perf_counter()

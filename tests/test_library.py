@@ -38,6 +38,21 @@ def test_related_and_search_explain_their_hits(seeds_library):
     assert all("cs.CV" in seeds_library.paper(h.arxiv_id).categories for h in cv_only)
 
 
+def test_seen_before_gives_earlier_papers_explained_unless_asked_not_to(tmp_path):
+    with Library.open(tmp_path / "library.sqlite") as library:
+        for day in ("2026-06-10", "2026-06-11"):
+            library.ingest(read(digest_slice(DAILY / f"{day}.md", tmp_path / f"{day}.md", 40)))
+        later = dt.date(2026, 6, 11)
+        explained = library.seen_before(later, k=3)
+        plain = library.seen_before(later, k=3, explain=False)  # what the day report asks for
+    assert explained and explained.keys() == plain.keys()
+    for arxiv_id, hits in explained.items():
+        assert [(h.arxiv_id, h.score) for h in hits] == [(h.arxiv_id, h.score) for h in plain[arxiv_id]]
+        assert len(hits) == 3 and all(h.date < later.isoformat() for h in hits)
+    assert any(h.shared_terms for hits in explained.values() for h in hits)
+    assert not any(h.shared_terms for hits in plain.values() for h in hits)
+
+
 def test_weekend_copies_are_one_paper_and_never_reembedded(tmp_path):
     library = Library.open(tmp_path / "lib.sqlite")
     friday = library.ingest(read(DAILY / "2026-06-12.md"))

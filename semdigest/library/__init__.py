@@ -298,14 +298,16 @@ class Library(PlacementMixin):
         return neighbors.search(self.index(embedder), self.store, text, embedder.encode_queries([text])[0],
                                 _positive(k), _filter(since, until, categories))
 
-    def seen_before(self, date: dt.date, k: int = 5, model: str | Embedder | None = None) -> dict[str, Hits]:
-        """For every paper of that day's digest, its nearest papers first seen on earlier days."""
+    def seen_before(self, date: dt.date, k: int = 5, model: str | Embedder | None = None,
+                    explain: bool = True) -> dict[str, Hits]:
+        """For every paper of that day's digest, its nearest papers first seen on earlier days (with
+        the terms each shares with it, unless ``explain`` is False)."""
         from .. import neighbors
 
         ids, matrix = self.vectors(model, ids=self.store.arxiv_ids(PaperFilter(date=date)))
         papers = self.store.get_papers(ids)
         return neighbors.seen_before(self.index(model), self.store, [papers[i] for i in ids], matrix, date,
-                                     _positive(k))
+                                     _positive(k), explain)
 
     # -- interests ("For you") ------------------------------------------------------------------
 
