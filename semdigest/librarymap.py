@@ -3,7 +3,6 @@ topics, over a faint backdrop of the papers of the days before (issue 15: maps t
 
 from __future__ import annotations
 
-import base64
 import html
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, label_anchors, static_map
+from .maps import interactive_map, label_anchors, notebook_frame, static_map
 from .topicmap import TopicMap
 
 
@@ -59,9 +58,7 @@ class LibraryMap:
 
     def _repr_html_(self) -> str:
         """Inline in Jupyter: the interactive library map in a sandboxed frame."""
-        source = base64.b64encode(self.to_html().encode("utf-8")).decode("ascii")
-        return (f"<h4>{html.escape(self.heading())}</h4><iframe src='data:text/html;base64,{source}' "
-                "style='width:100%;height:620px;border:0' sandbox='allow-scripts allow-popups'></iframe>")
+        return f"<h4>{html.escape(self.heading())}</h4>{notebook_frame(self.to_html())}"
 
     def __repr__(self) -> str:
         return f"LibraryMap({self.heading()!r})"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, label_anchors, static_map
+from .maps import interactive_map, label_anchors, notebook_frame, static_map
 from .maps.projection import MAP_MIN_DIST
 from .topics import TopicModel, Topics
 
@@ -127,10 +126,7 @@ class TopicMap:
 
     def _repr_html_(self) -> str:
         """Inline in Jupyter: the interactive map in a sandboxed frame, then the topic table."""
-        source = base64.b64encode(self.to_html().encode("utf-8")).decode("ascii")
-        frame = (f"<iframe src='data:text/html;base64,{source}' style='width:100%;height:620px;border:0' "
-                 "sandbox='allow-scripts allow-popups'></iframe>")
-        return f"<h4>{html.escape(self.heading())}</h4>{frame}{self.topics._repr_html_()}"
+        return f"<h4>{html.escape(self.heading())}</h4>{notebook_frame(self.to_html())}{self.topics._repr_html_()}"
 
     def __repr__(self) -> str:
         return f"TopicMap({self.heading()!r}, flagged={self.flagged_share:.0%})\n{self.topics!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from pathlib import Path
@@ -38,3 +39,10 @@ def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, tit
     return (_TEMPLATE.read_text(encoding="utf-8")
             .replace("{{TITLE}}", html.escape(title))
             .replace("{{DATA}}", payload))
+
+
+def notebook_frame(page: str) -> str:
+    """A self-contained HTML page inline in Jupyter: a sandboxed frame holding it."""
+    source = base64.b64encode(page.encode("utf-8")).decode("ascii")
+    return (f"<iframe src='data:text/html;base64,{source}' style='width:100%;height:620px;border:0' "
+            "sandbox='allow-scripts allow-popups'></iframe>")
