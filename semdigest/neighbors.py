@@ -34,7 +34,7 @@ def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray,
     """For each paper of a day (with its vector), its nearest papers first seen before ``date``;
     with the terms each shares with it unless ``explain`` is False (the day report shows none)."""
     earlier = PaperFilter(until=date - dt.timedelta(days=1))
-    if not day or store.count_papers(earlier) == 0:
+    if not day or store.count_papers(earlier, at_most=1) == 0:
         return {}
     found = index.search(vectors, k, earlier, exclude=[{p.arxiv_id} for p in day])
     # a whole day at once: one lookup of every hit and of every shared term's frequency

@@ -144,7 +144,7 @@ def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None,
     """The day's papers on the library's reference map, coloured by the day's topics (``day``,
     found afresh when not given), over the papers first seen in the ``backdrop_days`` before;
     None when the library holds no paper first seen before the day."""
-    if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1))) == 0:
+    if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1)), at_most=1) == 0:
         return None
     day = day or topic_map(library, date=date, model=model)
     if len(day.papers) == 0:

@@ -133,7 +133,8 @@ class SegmentedIndex:
         never one in ``exclude[i]``; equal scores in arXiv-id order."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         exclude = exclude or [set() for _ in queries]
-        if where and self.store.count_papers(where) <= EXACT_FILTER_LIMIT:
+        passing = self.store.count_papers(where) if where else None
+        if where and passing <= EXACT_FILTER_LIMIT:
             linked = self.store.linked_vectors(self.model, where)
             return self._exact(linked.arxiv_ids, self._shaped(linked.matrix), queries, k, exclude)
         if where:  # a broad filter: the tail's papers that pass it, straight from the store
@@ -144,7 +145,7 @@ class SegmentedIndex:
             found = self._exact(tail_ids, tail.matrix, queries, k, exclude)
         main, _ = self.main()
         if main is not None:
-            share = 1.0 if not where else max(self.store.count_papers(where) / max(len(main), 1), 1e-6)
+            share = 1.0 if not where else max(passing / max(len(main), 1), 1e-6)
             for q, hits in enumerate(self._from_main(main, queries, k, where, exclude, share)):
                 found[q] = _best(found[q] + hits, k)
         return found

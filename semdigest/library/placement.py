@@ -137,7 +137,7 @@ class PlacementMixin:
                  ) -> list[list[tuple[str, float]]]:
         """Each row's k nearest papers first seen before ``first``."""
         where = PaperFilter(until=first - _DAY)
-        if len(ids) == 0 or self.store.count_papers(where) == 0:
+        if len(ids) == 0 or self.store.count_papers(where, at_most=1) == 0:
             return [[] for _ in ids]
         return self.index(embedder).search(matrix, k, where, exclude=[{i} for i in ids])
 

@@ -117,7 +117,9 @@ class PaperStore(ABC):
         """Matching papers in arXiv-id order, each with its digest dates."""
 
     @abstractmethod
-    def count_papers(self, where: PaperFilter = PaperFilter()) -> int: ...
+    def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
+        """How many papers pass ``where``; with ``at_most``, counting stops there (a cheap
+        "any at all?" or "few enough?" on a large library)."""
 
     @abstractmethod
     def arxiv_ids(self, where: PaperFilter) -> list[str]: ...

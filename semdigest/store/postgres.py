@@ -419,10 +419,13 @@ class PostgresStore(PaperStore):
             for row in cursor:
                 yield _paper(row[:-1]), (row[-1] or "").split()
 
-    def count_papers(self, where: PaperFilter = PaperFilter()) -> int:
+    def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         condition, params = self._where(where)
-        return self.conn.execute(self._q(f"SELECT count(*) FROM {{s}}.papers p WHERE {condition}"),
-                                 params).fetchone()[0]
+        if at_most is None:
+            return self.conn.execute(self._q(f"SELECT count(*) FROM {{s}}.papers p WHERE {condition}"),
+                                     params).fetchone()[0]
+        return self.conn.execute(self._q(f"SELECT count(*) FROM (SELECT 1 FROM {{s}}.papers p WHERE {condition} "
+                                         f"LIMIT {int(at_most)}) AS passing"), params).fetchone()[0]
 
     def arxiv_ids(self, where: PaperFilter) -> list[str]:
         condition, params = self._where(where)

@@ -121,6 +121,7 @@ class SQLiteStore(PaperStore):
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self.read_only = False
+        self._counts: dict = {}  # (data version, filter, at_most) -> count, see count_papers
         if self.path.is_dir():
             raise LibraryError(f"--library {self.path} is a folder; give a library file path "
                                f"such as {self.path / 'library.sqlite'}")
@@ -295,9 +296,17 @@ class SQLiteStore(PaperStore):
         for row in rows:
             yield _paper(row[:-1]), (row[-1] or "").split()
 
-    def count_papers(self, where: PaperFilter = PaperFilter()) -> int:
-        condition, params = _where(where)
-        return self.conn.execute(f"SELECT count(*) FROM papers p WHERE {condition}", params).fetchone()[0]
+    def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
+        # remembered until the library changes: counting a million papers takes tens of
+        # milliseconds, and one day report asks for the same count several times
+        key = (self.data_version(), where, at_most)
+        if key not in self._counts:
+            condition, params = _where(where)
+            statement = f"SELECT count(*) FROM papers p WHERE {condition}" if at_most is None else \
+                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {condition} LIMIT {int(at_most)})"
+            self._counts = {k: v for k, v in self._counts.items() if k[0] == key[0]}
+            self._counts[key] = self.conn.execute(statement, params).fetchone()[0]
+        return self._counts[key]
 
     def arxiv_ids(self, where: PaperFilter) -> list[str]:
         condition, params = _where(where)
