@@ -67,7 +67,9 @@ class HNSWIndex:
     def search(self, queries: np.ndarray, k: int) -> list[np.ndarray]:
         """Candidate keys for each query (a row), best first (the caller rescores them exactly)."""
         self._index.expansion_search = max(EXPANSION_SEARCH, k)
-        matches = self._index.search(np.atleast_2d(np.asarray(queries, dtype=np.float32)), k, threads=1)
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        # a batch (a day's papers) on every core; usearch's 0 means all of them
+        matches = self._index.search(queries, k, threads=0 if len(queries) > 1 else 1)
         if np.ndim(matches.keys) == 1:  # usearch answers one query with one row, already cut to its length
             return [np.asarray(matches.keys, dtype=np.int64)]
         return [np.asarray(row[:count], dtype=np.int64) for row, count in zip(matches.keys, matches.counts)]
