@@ -195,9 +195,9 @@ class SegmentedIndex:
         self.main()
 
     def needs_folding(self) -> bool:
-        count, _ = self.store.vector_id_range(self.model)
-        state = self.state()
-        return count - (state.size if state else 0) > TAIL_LIMIT
+        state = self.state()  # the main segment holds every vector of the model up to state.covers
+        beyond, _ = self.store.vector_id_range(self.model, after=state.covers if state else 0)
+        return beyond > TAIL_LIMIT
 
     def rebuild(self, extend: bool = True) -> MainState:
         """Fold the tail into the main segment (``extend``) or build it afresh from every vector of

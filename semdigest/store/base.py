@@ -155,8 +155,8 @@ class PaperStore(ABC):
         """Matching papers whose current vector is one of these: vector id -> arXiv ids."""
 
     @abstractmethod
-    def vector_id_range(self, model: str) -> tuple[int, int]:
-        """(count, largest id) of every vector of ``model``, linked or not."""
+    def vector_id_range(self, model: str, after: int = 0) -> tuple[int, int]:
+        """(count, largest id) of the vectors of ``model`` with an id above ``after``, linked or not."""
 
     @abstractmethod
     def largest_vector_id(self, model: str) -> int:

@@ -506,9 +506,9 @@ class PostgresStore(PaperStore):
             found.setdefault(vector_id, []).append(arxiv_id)
         return found
 
-    def vector_id_range(self, model: str) -> tuple[int, int]:
+    def vector_id_range(self, model: str, after: int = 0) -> tuple[int, int]:
         count, largest = self.conn.execute(self._q(
-            "SELECT count(*), max(id) FROM {s}.vectors WHERE model = %s"), (model,)).fetchone()
+            "SELECT count(*), max(id) FROM {s}.vectors WHERE model = %s AND id > %s"), (model, after)).fetchone()
         return count, largest or 0
 
     def largest_vector_id(self, model: str) -> int:

@@ -370,8 +370,11 @@ class SQLiteStore(PaperStore):
                 found.setdefault(vector_id, []).append(arxiv_id)
         return found
 
-    def vector_id_range(self, model: str) -> tuple[int, int]:
-        count, largest = self.conn.execute("SELECT count(*), max(id) FROM vectors WHERE model = ?", (model,)).fetchone()
+    def vector_id_range(self, model: str, after: int = 0) -> tuple[int, int]:
+        # past ``after``, walk the ids (a short tail) rather than the model's whole index entry
+        model_term = "+model" if after else "model"
+        count, largest = self.conn.execute(f"SELECT count(*), max(id) FROM vectors WHERE {model_term} = ? AND id > ?",
+                                           (model, after)).fetchone()
         return count, largest or 0
 
     def largest_vector_id(self, model: str) -> int:
