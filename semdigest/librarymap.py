@@ -18,20 +18,23 @@ from .topicmap import TopicMap
 class LibraryMap:
     """``day`` is the day's TopicMap with x, y taken from the reference map (the same paper is
     always at the same point); ``backdrop`` holds the earlier papers drawn beneath it (arxiv_id,
-    x, y) and ``backdrop_days`` how many days back they go."""
+    x, y), ``backdrop_days`` how many days back they go and ``backdrop_of`` how many papers those
+    days hold (more than are drawn in a busy week)."""
 
     day: TopicMap
     backdrop: pd.DataFrame
     backdrop_days: int
+    backdrop_of: int
 
     @classmethod
-    def build(cls, day: TopicMap, coords: pd.DataFrame, backdrop: pd.DataFrame, backdrop_days: int) -> "LibraryMap":
+    def build(cls, day: TopicMap, coords: pd.DataFrame, backdrop: pd.DataFrame, backdrop_days: int,
+              backdrop_of: int | None = None) -> "LibraryMap":
         """``coords`` and ``backdrop``: positions on the reference map (arxiv_id, x, y)."""
         where = coords.set_index("arxiv_id")
         papers = day.papers.assign(x=where.loc[day.papers["arxiv_id"], "x"].to_numpy(),
                                    y=where.loc[day.papers["arxiv_id"], "y"].to_numpy())
         return cls(day=replace(day, papers=papers), backdrop=backdrop.reset_index(drop=True),
-                   backdrop_days=backdrop_days)
+                   backdrop_days=backdrop_days, backdrop_of=len(backdrop) if backdrop_of is None else backdrop_of)
 
     @property
     def coords(self) -> np.ndarray:
@@ -39,7 +42,8 @@ class LibraryMap:
 
     def heading(self) -> str:
         n, m = len(self.day.papers), len(self.backdrop)
-        return (f"{self.day.title} on the library map · {n} paper{'s' * (n != 1)} · in grey: {m} papers "
+        sampled = f"{m} of the {self.backdrop_of}" if m < self.backdrop_of else f"{m}"
+        return (f"{self.day.title} on the library map · {n} paper{'s' * (n != 1)} · in grey: {sampled} papers "
                 f"first seen in the {self.backdrop_days} days before")
 
     def save_png(self, path: str | Path) -> Path:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import LibraryError
@@ -135,6 +136,7 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
 # -- across days: the library map and novelty (issue 15) -------------------------------------
 
 LIBRARY_MAP_DAYS = 7  # the library map's backdrop: papers first seen in this many days before
+LIBRARY_MAP_BACKDROP = 4000  # at most this many of them, spread evenly (a busy week is ~3,500)
 LIBRARY_MAP_PNG, LIBRARY_MAP_HTML = "library-map.png", "library-map.html"
 NEW_HERE_K = 8        # papers in the report's "New here, unlike anything you have" list
 
@@ -142,8 +144,9 @@ NEW_HERE_K = 8        # papers in the report's "New here, unlike anything you ha
 def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None, model=None,
                 backdrop_days: int = LIBRARY_MAP_DAYS) -> LibraryMap | None:
     """The day's papers on the library's reference map, coloured by the day's topics (``day``,
-    found afresh when not given), over the papers first seen in the ``backdrop_days`` before;
-    None when the library holds no paper first seen before the day."""
+    found afresh when not given), over the papers first seen in the ``backdrop_days`` before
+    (LIBRARY_MAP_BACKDROP of them at most, evenly spaced in arXiv-id order, so the same each
+    time); None when the library holds no paper first seen before the day."""
     if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1)), at_most=1) == 0:
         return None
     day = day or topic_map(library, date=date, model=model)
@@ -153,8 +156,9 @@ def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None,
     own = set(day.papers["arxiv_id"])
     recent = [i for i in library.store.arxiv_ids(PaperFilter(since=date - dt.timedelta(days=backdrop_days),
                                                              until=date - dt.timedelta(days=1))) if i not in own]
-    backdrop = library.map_coordinates(recent, model)[["arxiv_id", "x", "y"]]
-    return LibraryMap.build(day, coords, backdrop, backdrop_days)
+    shown = np.unique(np.linspace(0, len(recent) - 1, min(len(recent), LIBRARY_MAP_BACKDROP)).astype(int))
+    backdrop = library.map_coordinates([recent[r] for r in shown], model)[["arxiv_id", "x", "y"]]
+    return LibraryMap.build(day, coords, backdrop, backdrop_days, backdrop_of=len(recent))
 
 
 def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:

@@ -95,6 +95,21 @@ def test_the_day_report_draws_the_library_map_when_the_library_has_earlier_days(
     assert set(backdrop["arxiv_id"]) == set(library.store.arxiv_ids(_since(PLANTED_DAY, 7)))
 
 
+def test_a_busy_week_backdrop_is_an_even_sample_the_same_each_time(across, monkeypatch):
+    """Past LIBRARY_MAP_BACKDROP papers the backdrop is a fixed, evenly spread sample (a library
+    of a million papers would otherwise draw tens of thousands of grey points)."""
+    import semdigest.report
+
+    library, *_ = across
+    week = library.store.arxiv_ids(_since(PLANTED_DAY, 7))
+    monkeypatch.setattr(semdigest.report, "LIBRARY_MAP_BACKDROP", len(week) // 3)
+    first, again = library_map(library, PLANTED_DAY), library_map(library, PLANTED_DAY)
+    shown = list(first.backdrop["arxiv_id"])
+    assert len(shown) == len(week) // 3 and shown == list(again.backdrop["arxiv_id"])
+    assert set(shown) <= set(week) and shown[0] == week[0] and shown[-1] == week[-1]
+    assert f"{len(shown)} of the {len(week)} papers" in first.heading()
+
+
 def _since(date, days):
     from semdigest.store import PaperFilter
 
