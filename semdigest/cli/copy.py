@@ -23,6 +23,7 @@ from ..terms import paper_text, term_counts
 from ._common import note
 
 _BATCH = 2000  # papers per round trip
+_TERM_FLUSH = 200_000  # papers whose term counts are added to DST at once
 
 
 def register_into(library_parser) -> None:
@@ -58,15 +59,20 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
     total = source.count_papers()
     bar = _progress(total)
     with target.write():
-        ids = source.arxiv_ids(PaperFilter())
-        for start in range(0, len(ids), _BATCH):
-            batch = ids[start:start + _BATCH]
-            rows = list(source.iter_papers(PaperFilter(ids=tuple(batch))))
-            _copy_papers(target, rows)
-            for model in models:
-                _copy_vectors(source, target, model, batch, {p.arxiv_id: p for p, _ in rows})
-            bar.update(len(batch))
-        bar.close()
+        with target.bulk_load():  # PostgreSQL: each model's HNSW index built once, after its vectors
+            ids = source.arxiv_ids(PaperFilter())
+            terms = _TermCounts(target)
+            for start in range(0, len(ids), _BATCH):
+                batch = ids[start:start + _BATCH]
+                rows = list(source.iter_papers(PaperFilter(ids=tuple(batch))))
+                _copy_papers(target, rows, terms)
+                for model in models:
+                    _copy_vectors(source, target, model, batch, {p.arxiv_id: p for p, _ in rows})
+                bar.update(len(batch))
+            terms.flush()
+            bar.close()
+            if models:
+                note(f"building the vector index of {len(models)} model(s) in {target.location}")
         for name in source.interest_names():
             target.save_interest(source.get_interest(name))
         for model in models:
@@ -81,7 +87,7 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
     return want
 
 
-def _copy_papers(target: PaperStore, rows) -> None:
+def _copy_papers(target: PaperStore, rows, terms: _TermCounts) -> None:
     """Each paper as first seen, then once per later digest date: the stored row and every date."""
     first = [paper for paper, _ in rows]
     target.upsert_papers(first)
@@ -89,10 +95,25 @@ def _copy_papers(target: PaperStore, rows) -> None:
              if not paper.date or d != paper.date.isoformat()]
     if later:
         target.upsert_papers(later)
-    delta = Counter()
     for paper in first:
-        delta.update(term_counts(paper_text(paper.title, paper.abstract)).keys())
-    target.add_term_counts(delta, len(first))
+        terms.delta.update(term_counts(paper_text(paper.title, paper.abstract)).keys())
+    terms.documents += len(first)
+    if terms.documents >= _TERM_FLUSH:
+        terms.flush()
+
+
+class _TermCounts:
+    """Document frequencies gathered over many batches: PostgreSQL updating each term's row once
+    per batch inside one transaction keeps every old version (a 20k-paper copy spent a third of
+    its time there); flushed every _TERM_FLUSH papers to bound memory."""
+
+    def __init__(self, target: PaperStore):
+        self.target, self.delta, self.documents = target, Counter(), 0
+
+    def flush(self) -> None:
+        if self.documents:
+            self.target.add_term_counts(self.delta, self.documents)
+        self.delta, self.documents = Counter(), 0
 
 
 def _copy_vectors(source: PaperStore, target: PaperStore, model: str, ids: list[str], papers: dict) -> None:

@@ -14,7 +14,7 @@ import inspect
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,12 @@ class PaperStore(ABC):
     @abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One all-or-nothing write transaction; waits while another writer holds the lock."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Inside ``write()``: many vectors arrive at once (a copy), so a store whose vector index
+        grows row by row may leave it out and build it once at the end. The default does nothing."""
+        yield
 
     @abstractmethod
     def close(self) -> None: ...
