@@ -127,8 +127,11 @@ def test_a_deleted_truncated_or_foreign_index_is_an_error_until_rebuilt(seeds_co
     good = index_file.read_bytes()
     before = _sha(seeds_copy)
     foreign = tmp_path / "foreign.sqlite"
-    for damage in ("delete", "truncate", "foreign"):
-        if damage == "delete":
+    for damage in ("delete", "truncate", "foreign", "newer"):
+        if damage == "newer":  # the library restored from a backup older than the index file
+            _record_index_state(seeds_copy, "covers", state.covers + 1000)
+            before = _sha(seeds_copy)
+        elif damage == "delete":
             index_file.unlink()
         elif damage == "truncate":
             index_file.write_bytes(good[: len(good) // 2])
@@ -140,26 +143,29 @@ def test_a_deleted_truncated_or_foreign_index_is_an_error_until_rebuilt(seeds_co
             other /= np.linalg.norm(other, axis=1, keepdims=True)
             HNSWIndex.build(384, [(np.arange(1, 515), other)]).save(foreign)
             shutil.copy(foreign, index_file)
-            _record_index_bytes(seeds_copy, index_file.stat().st_size)  # only the content differs now
+            _record_index_state(seeds_copy, "bytes", index_file.stat().st_size)  # only the content differs now
             before = _sha(seeds_copy)
         result = run_cli("related", "2602.04994", "--library", seeds_copy)
         assert result.returncode == 2, (damage, result.stderr)
         assert "index rebuild" in result.stderr and "Traceback" not in result.stderr
+        assert damage != "newer" or "newer than the library" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
         assert _sha(seeds_copy) == before
         index_file.unlink(missing_ok=True)
         index_file.write_bytes(good)
         if damage == "foreign":
-            _record_index_bytes(seeds_copy, len(good))
+            _record_index_state(seeds_copy, "bytes", len(good))
+        if damage == "newer":
+            _record_index_state(seeds_copy, "covers", state.covers)
     rebuilt = run_cli("index", "rebuild", "--library", seeds_copy)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert run_cli("related", "2602.04994", "--library", seeds_copy).returncode == 0
 
 
-def _record_index_bytes(path, size: int) -> None:
+def _record_index_state(path, field: str, value: int) -> None:
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE meta SET value = json_set(value, '$.bytes', ?) WHERE key LIKE 'index:%'", (size,))
+        conn.execute(f"UPDATE meta SET value = json_set(value, '$.{field}', ?) WHERE key LIKE 'index:%'", (value,))
     conn.close()
 
 

@@ -104,7 +104,7 @@ class SegmentedIndex:
             return f"of dimension {index.ndim}, the model's is {self.ndim} (another model's index?)"
         if len(index) != state.size:
             return f"holding {len(index)} vectors where {state.size} were written"
-        if self.store.largest_vector_id(self.model) < state.covers:
+        if self.store.vector_id_range(self.model, after=state.covers - 1)[0] == 0:  # no vector as new as the file's
             return "newer than the library (was the library file restored from a backup?)"
         sample = np.linspace(1, state.covers, _SPOT_CHECKS).astype(np.int64)
         present = [int(k) for k in sample if self.store.vectors_by_id(self.model, [int(k)]).size]

@@ -162,12 +162,8 @@ class PaperStore(ABC):
 
     @abstractmethod
     def vector_id_range(self, model: str, after: int = 0) -> tuple[int, int]:
-        """(count, largest id) of the vectors of ``model`` with an id above ``after``, linked or not."""
-
-    @abstractmethod
-    def largest_vector_id(self, model: str) -> int:
-        """The largest id of a vector of ``model`` (0 if none), without counting them: what
-        opening an index checks, in milliseconds at a million vectors."""
+        """(count, largest id) of the vectors of ``model`` with an id above ``after``, linked or not;
+        quick when few are (a new index tail, or "is any vector newer than the index file?")."""
 
     @abstractmethod
     def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000

@@ -377,10 +377,6 @@ class SQLiteStore(PaperStore):
                                            (model, after)).fetchone()
         return count, largest or 0
 
-    def largest_vector_id(self, model: str) -> int:
-        row = self.conn.execute("SELECT id FROM vectors WHERE model = ? ORDER BY id DESC LIMIT 1", (model,)).fetchone()
-        return row[0] if row else 0
-
     def iter_vectors(self, model: str, max_vector_id: int, batch: int = 10_000
                      ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         last = 0
