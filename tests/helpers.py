@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -17,6 +19,14 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subproce
         [sys.executable, "-m", "semdigest", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
     )
+
+
+def pandas_3_strings() -> AbstractContextManager:
+    """pandas 3's string columns (a missing text is NaN, not None): its default from 3.0, an
+    option in 2.x (deprecated, with a warning, in 3.x)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return nullcontext()
+    return pd.option_context("future.infer_string", True)
 
 
 def digest_slice(source: Path, target: Path, entries: int) -> Path:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 
-import pandas as pd
 import pytest
 
 from semdigest import Library, day_report, read
 
 from .conftest import DIGESTS, SEEDS
+from .helpers import pandas_3_strings
 
 EVERY_DIGEST = sorted((p for p in [*SEEDS.iterdir(), *DIGESTS.rglob("*")] if p.is_file() and p.name != "SOURCES.md"),
                       key=lambda p: (p.parent.name != "seeds", p.name))  # oldest day first: earlier days to relate to
@@ -20,7 +20,7 @@ EVERY_DIGEST = sorted((p for p in [*SEEDS.iterdir(), *DIGESTS.rglob("*")] if p.i
 def test_day_report_on_every_shared_digest_holds_every_paper(tmp_path):
     # pandas 3 makes a missing text field NaN in a DataFrame (its default string dtype); that is
     # what crashed 3 of the daily digests, so the run uses it here (pandas 2.x keeps None).
-    with Library.open(tmp_path / "library.sqlite") as library, pd.option_context("future.infer_string", True):
+    with Library.open(tmp_path / "library.sqlite") as library, pandas_3_strings():
         for number, path in enumerate(EVERY_DIGEST):
             digest = read(path)
             out = tmp_path / f"{number:02d}-{path.stem}"

@@ -22,7 +22,7 @@ from semdigest.topicmap import TopicMap
 from semdigest.topics import Topic, TopicModel, Topics
 
 from .conftest import DAILY
-from .helpers import digest_slice
+from .helpers import digest_slice, pandas_3_strings
 
 NO_TLDR = "no TL;DR in the digest"  # what the report says for a missing TL;DR
 
@@ -122,7 +122,7 @@ def test_a_map_built_from_metadata_with_nan_carries_none(tmp_path):
     matrix = rng.normal(size=(3, 16)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     ids = ["2606.00001", "2606.00002", "2606.00003"]
-    with pd.option_context("future.infer_string", True):
+    with pandas_3_strings():
         metadata = pd.DataFrame({
             "title": ["A", "B", "C"], "abstract": ["稀疏注意力", "扩散模型", "机器人抓取"],  # no English word
             "authors": [["Ada"], [], ("Alan", "Grace")],
@@ -143,7 +143,7 @@ def test_a_map_built_from_metadata_with_nan_carries_none(tmp_path):
 def _day_report(library, digest, out):
     from semdigest.report import day_report
 
-    with pd.option_context("future.infer_string", True):  # pandas 3's default; 2.x keeps None
+    with pandas_3_strings():
         return day_report(library, digest, out)
 
 
