@@ -9,10 +9,16 @@ _PUBLIC = {
     "library_map": "report",  # issue 15: the day on the library's reference map
 }
 __all__ = sorted(_PUBLIC)
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # the installed distribution's: one version, pyproject.toml's
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("semdigest")
+        except PackageNotFoundError:  # a source tree on sys.path that was never installed
+            return "0+unknown"
     if name not in _PUBLIC:
         raise AttributeError(f"module 'semdigest' has no attribute {name!r}")
     return getattr(import_module(f".{_PUBLIC[name]}", __name__), name)

@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from .data import read_text as packaged_text
 from .errors import ModelError
 from .models import ModelSpec
 from .quality import quality_gate
 
 BACKENDS = ("torch-fp32", "torch-fp16", "torch-bf16", "onnx-fp32", "onnx-int8")
 REFERENCE = "torch-fp32"
-CALIBRATION_TEXTS = Path(__file__).with_name("calibration.txt")  # 160 papers of a real digest
+CALIBRATION_TEXTS = "data/calibration.txt"  # 160 papers of a real digest, packaged
 
 
 def candidates(device: str) -> list[str]:
@@ -127,7 +128,7 @@ class Measured:
 def calibrate(spec: ModelSpec, device: str, texts: Sequence[str] | None = None,
               backends: Sequence[str] | None = None) -> list[tuple[Measured, np.ndarray]]:
     """Speed, the quality gate and the vectors of each backend on the same texts, reference first."""
-    texts = list(texts or CALIBRATION_TEXTS.read_text(encoding="utf-8").splitlines())
+    texts = list(texts or packaged_text(CALIBRATION_TEXTS).splitlines())
     results, reference = [], None
     for backend in backends or candidates(device):
         encoder = load(spec, backend, device)

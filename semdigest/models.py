@@ -8,10 +8,11 @@ from pathlib import Path
 
 import yaml
 
+from .data import read_text as packaged_text
 from .errors import ModelError
 from .records import Paper
 
-DEFAULT_MODELS_FILE = Path(__file__).with_name("models.yaml")
+PACKAGED_MODELS = "data/models.yaml"  # under semdigest/, read with importlib.resources
 _TEXT_FIELDS = {"title", "abstract", "tldr", "motivation", "method", "result", "conclusion"}
 
 
@@ -79,10 +80,13 @@ def _hf_cache_path(spec: ModelSpec) -> Path:
 
 
 def load_models(path: str | Path | None = None) -> tuple[dict[str, ModelSpec], str]:
-    """All model specs in a models.yaml, and the name of its default."""
-    path = Path(path) if path else DEFAULT_MODELS_FILE
+    """All model specs in a models.yaml (by default the packaged one), and the name of its default."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path:
+            text = Path(path).read_text(encoding="utf-8")
+        else:
+            path, text = f"semdigest/{PACKAGED_MODELS}", packaged_text(PACKAGED_MODELS)
+        data = yaml.safe_load(text)
     except OSError as error:
         raise ModelError(f"cannot read models file {path}: {error.strerror}") from None
     except yaml.YAMLError as error:

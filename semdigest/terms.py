@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from itertools import chain
-from pathlib import Path
+
+from .data import read_text as packaged_text
 
 _TOKEN = re.compile(r"\b[a-zA-Z][a-zA-Z\-]{2,}\b")
 _COMMON_SHARE = 0.1  # a term in more than a tenth of the library's papers explains nothing
@@ -22,7 +23,7 @@ _MIN_PAPERS_FOR_COMMON = 50  # below this many papers every shared term is infor
 
 @cache
 def stop_words() -> frozenset[str]:
-    lines = Path(__file__).with_name("stopwords.txt").read_text(encoding="utf-8").splitlines()
+    lines = packaged_text("data/stopwords.txt").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 

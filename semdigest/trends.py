@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .data import packaged_file
 from .maps.static import PALETTE
 
-_TEMPLATE = Path(__file__).resolve().parent / "templates" / "trends.html"
+_TEMPLATE = packaged_file("templates/trends.html")
 # How each event is marked on the charts (and what the legend says).
 MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", "returned"), "grew": ("▲", "grew"),
          "shrank": ("▼", "shrank"), "merged": ("⇉", "absorbed another"), "gone": ("×", "gone")}

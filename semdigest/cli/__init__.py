@@ -7,6 +7,7 @@ import errno
 import os
 import sys
 
+from .. import __version__
 from ..errors import SemdigestError
 from . import across_cmds, admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="semdigest", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"semdigest {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(commands)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import base64
 import html
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..data import packaged_file
 from .static import PALETTE
 
 if TYPE_CHECKING:  # the topics package imports maps.projection
     from ..topics import Topics
 
-_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "map.html"
+_TEMPLATE = packaged_file("templates/map.html")
 
 
 def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
