@@ -18,7 +18,8 @@ import platformdirs
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
 from ..models import ModelSpec, get_model
-from ..records import Digest, Paper, canonical_id
+from ..arxiv_ids import canonical_id
+from ..records import Digest, Paper
 from ..results import Hits
 from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
@@ -55,11 +56,12 @@ class IngestResult:
     embedded: int
     reused: int
     seconds: float
+    incomplete: str | None = None  # the digest's Digest.incomplete: why the file is not whole
 
     def __str__(self) -> str:
         return (f"{self.source}: {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
                 f"{self.skipped} skipped; {self.embedded} embedded, {self.reused} reused; "
-                f"{self.seconds:.1f} s")
+                f"{self.seconds:.1f} s" + (f"; INCOMPLETE: {self.incomplete}" if self.incomplete else ""))
 
 
 class Library(PlacementMixin):
@@ -173,6 +175,7 @@ class Library(PlacementMixin):
             source=digest.source, new=counts.new, updated=counts.updated,
             duplicate=counts.unchanged + digest.duplicates, skipped=len(digest.skipped),
             embedded=len(vectors) + len(late), reused=reused, seconds=time.perf_counter() - start,
+            incomplete=digest.incomplete,
         )
 
     def embed(self, model: str | Embedder | None = None) -> tuple[int, int]:

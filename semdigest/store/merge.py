@@ -73,8 +73,9 @@ def merge(old: Paper, new: Paper, new_is_newer: bool) -> Paper:
 
 
 def _undamaged(newer: str, older: str) -> str:
-    """The newer text, unless it is a cut-off copy of the older one (then the older, full one)."""
-    if len(newer) < len(older) and older.startswith(newer.rstrip(" .…")):
+    """The newer text, unless it is a cut-off copy of the older one (then the older, full one); a
+    cut inside a multi-byte character leaves U+FFFD at the end of the copy."""
+    if len(newer) < len(older) and older.startswith(newer.rstrip(" .…\ufffd")):
         return older
     return newer
 
