@@ -48,6 +48,9 @@ def register(commands) -> None:
                          "all. Every file is read before it is added; when none holds a paper, no library is created.")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
     ingest.add_argument("--date", type=iso_date, help="digest date when the file name has none")
+    ingest.add_argument("--redate", action="store_true",
+                        help="the files were ingested before under a wrong --date: replace that date with --date "
+                             "(first-seen dates follow; a file whose name has its date does this anyway)")
     add_library_option(ingest)
 
     related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",
@@ -79,7 +82,7 @@ def run_ingest(args) -> int:
                 continue
             if library is None:  # opened at the first paper read: inputs without one create no library
                 library = stack.enter_context(open_library(args, create=True))
-            print(library.ingest(digest, model))
+            print(library.ingest(digest, model, redate=args.redate))
         if library is not None:
             note(f"library: {library}")
     if digests.failures:

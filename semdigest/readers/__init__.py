@@ -101,4 +101,4 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
                 yield match
 
 
-__all__ = ["parse", "read", "expand", "decode"]
+__all__ = ["parse", "read", "expand", "decode", "date_from_name"]

@@ -19,6 +19,7 @@ from ._build import DigestBuilder, EntryError, make_paper
 FORMAT_ATOM, FORMAT_RSS = "atom", "rss"
 
 _RSS_ABSTRACT = re.compile(r"^.*?Abstract:\s*", re.S)
+_AFTER_ROOT = r"(?:\s|<!--(?s:.*?)-->|<\?(?s:.*?)\?>)*"  # what XML allows after the root element closes
 
 
 def looks_like(text: str) -> bool:
@@ -45,7 +46,7 @@ def _entries(soup, text: str, name: str, builder: DigestBuilder):
     entries = soup.find_all(name)
     root = soup.find(True).name
     whole = len(entries)
-    if not re.search(rf"</(?:[\w.-]+:)?{re.escape(root)}\s*>\s*$", text):
+    if not re.search(rf"</(?:[\w.-]+:)?{re.escape(root)}\s*>{_AFTER_ROOT}$", text):
         builder.incomplete(f"the file ends before its {root} element closes (a partial download?)")
         whole = min(whole, len(re.findall(rf"</(?:[\w.-]+:)?{name}\s*>", text)))
     yield from enumerate(entries[:whole], start=1)
