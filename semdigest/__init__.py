@@ -4,7 +4,7 @@ from importlib import import_module
 
 # Imported on first use: reading a digest should not pay for torch, pandas and scikit-learn.
 _PUBLIC = {
-    "Digest": "records", "Paper": "records", "canonical_id": "records", "read": "readers", "Embedder": "embedding",
+    "Digest": "records", "Paper": "records", "canonical_id": "arxiv_ids", "read": "readers", "Embedder": "embedding",
     "Library": "library", "TopicModel": "topics", "day_report": "report", "topic_map": "report",
     "library_map": "report",  # issue 15: the day on the library's reference map
 }

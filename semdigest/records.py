@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
-
-# New-style ids (2602.04994) and old-style ones (hep-th/9901001), each with an optional version,
-# never inside a longer number (2026.06.040921 holds no id).
-ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\d)")
-
-
-def canonical_id(text: str | None) -> str | None:
-    """The arXiv id, without version, that ``text`` names: ``2606.04092v2``, ``arXiv:2606.04092``,
-    ``https://arxiv.org/abs/2606.04092v1`` and ``.../pdf/2606.04092`` all give ``2606.04092``;
-    None when the text holds no arXiv id. Papers are stored and looked up under this form."""
-    match = ARXIV_ID.search(text or "")
-    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,12 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Digest:
-    """The papers of one file, plus everything reading it found worth reporting."""
+    """The papers of one file, plus everything reading it found worth reporting.
+
+    ``incomplete`` says why the file does not hold the whole digest, or is None: it was cut off
+    (a partial download: the cut entry is skipped), or its table of contents lists other entries
+    than it holds. Its papers are still whole; commands report it and exit with 1.
+    """
 
     source: str
     date: dt.date | None
@@ -84,6 +76,7 @@ class Digest:
     duplicates: int = 0
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    incomplete: str | None = None
 
     @property
     def fallbacks(self) -> int:
@@ -106,7 +99,8 @@ class Digest:
     def __repr__(self) -> str:
         return (
             f"Digest({self.source!r}, date={self.date}, format={self.format!r}, "
-            f"papers={len(self.papers)}, duplicates={self.duplicates}, skipped={len(self.skipped)})"
+            f"papers={len(self.papers)}, duplicates={self.duplicates}, skipped={len(self.skipped)}"
+            + (f", incomplete={self.incomplete!r})" if self.incomplete else ")")
         )
 
 

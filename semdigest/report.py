@@ -63,7 +63,8 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
 
     With a dated digest and ``track``, the day's topics get the library's standing ids
     (``Library.track_topics``) and the report an "Across days" section. A digest without papers
-    (header only: holidays) is a normal day: its report says so."""
+    (header only: holidays) is a normal day: its report says so; an incomplete one
+    (``Digest.incomplete``) says that instead."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
@@ -107,17 +108,19 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     seconds["for_you"] = time.perf_counter() - start
     start = time.perf_counter()
     write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you,
-                 novelty=novelty, library_map=on_library, tracked=tracked)
+                 novelty=novelty, library_map=on_library, tracked=tracked, incomplete=digest.incomplete)
     seconds["write"] = time.perf_counter() - start
     return DayReport(out=out, ingest=ingest, map=day, seconds=seconds, library_map=on_library, novelty=novelty)
 
 
 def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
                  summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None,
-                 novelty: pd.DataFrame | None = None, library_map: LibraryMap | None = None, tracked=None) -> Path:
+                 novelty: pd.DataFrame | None = None, library_map: LibraryMap | None = None, tracked=None,
+                 incomplete: str | None = None) -> Path:
     """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``; and
     library-map.png / library-map.html when the day is drawn on the library's map. ``tracked``:
-    the day's ``TrackedDay`` (topics across days), for the report's "Across days" section."""
+    the day's ``TrackedDay`` (topics across days), for the report's "Across days" section;
+    ``incomplete``: why the digest is not whole (Digest.incomplete), said at the top."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     earlier = earlier or {}
@@ -127,7 +130,7 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
         library_map.save_png(out / LIBRARY_MAP_PNG)
         library_map.save_html(out / LIBRARY_MAP_HTML)
     papers_table(day, date, novelty, library_map).to_csv(out / "papers.csv", index=False, float_format="%.4g")
-    across = {"novelty": novelty, "library_map": library_map, "tracked": tracked}
+    across = {"novelty": novelty, "library_map": library_map, "tracked": tracked, "incomplete": incomplete}
     (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you, **across), encoding="utf-8")
     (out / "index.html").write_text(report_html(day, earlier, summary, for_you, **across), encoding="utf-8")
     return out / "index.html"
@@ -225,18 +228,20 @@ def _by_id(frame: pd.DataFrame, source: pd.DataFrame | None, column: str) -> lis
     return [values.get(i, float("nan")) for i in frame["arxiv_id"]]
 
 
-def _intro(day: TopicMap, mark: str) -> list[str]:
+def _intro(day: TopicMap, mark: str, incomplete: str | None = None) -> list[str]:
     """Plain sentences about the day as a whole (markup-free; each writer escapes them);
-    ``mark`` is how the writer flags a paper."""
+    ``mark`` is how the writer flags a paper; ``incomplete``: why the digest file is not whole."""
     n = len(day.papers)
+    said = [f"The digest file is incomplete: {incomplete}. The report shows the {n} whole papers it holds; "
+            "download the digest again and make the report again."] if incomplete else []
     if n == 0:
-        return ["The digest holds no papers, so there are no topics to show (digests with only their "
-                "header are normal on holidays and days without new submissions)."]
+        return said or ["The digest holds no papers, so there are no topics to show (digests with only their "
+                        "header are normal on holidays and days without new submissions)."]
     if not day.clustered:
-        return [f"{'This paper is' if n == 1 else f'These {n} papers are'} too few to cluster: "
-                "they are listed as one group."]
-    return [f"{day.flagged_share:.0%} of papers have low confidence in their topic (marked {mark}): fewer than "
-            f"{day.model.min_confidence:.0%} of their links to their nearest papers stay inside it."]
+        return said + [f"{'This paper is' if n == 1 else f'These {n} papers are'} too few to cluster: "
+                       "they are listed as one group."]
+    return said + [f"{day.flagged_share:.0%} of papers have low confidence in their topic (marked {mark}): "
+                   f"fewer than {day.model.min_confidence:.0%} of their links to their nearest papers stay inside it."]
 
 
 def _share(confidence: float) -> str:
@@ -296,14 +301,14 @@ def _for_you(rankings: dict, markdown: bool) -> list[str]:
 
 def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
                     for_you: Mapping | None = None, novelty: pd.DataFrame | None = None,
-                    library_map: LibraryMap | None = None, tracked=None) -> str:
+                    library_map: LibraryMap | None = None, tracked=None, incomplete: str | None = None) -> str:
     """report.md: "For you" when there are interests, the day's topics and, for each paper, its
     TL;DR and earlier related papers."""
     earlier = earlier or {}
     lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True)]
     if summary:
         lines += [f"Ingest: {summary}", ""]
-    lines += [*_intro(day, "*"), "", *_across_days(tracked, markdown=True)]
+    lines += [*_intro(day, "*", incomplete), "", *_across_days(tracked, markdown=True)]
     if len(day.papers):
         lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
     lines += [*_library_map_links(library_map, markdown=True), *_new_here(novelty, markdown=True)]
@@ -328,7 +333,7 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
 
 def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summary: str = "",
                 for_you: Mapping | None = None, novelty: pd.DataFrame | None = None,
-                library_map: LibraryMap | None = None, tracked=None) -> str:
+                library_map: LibraryMap | None = None, tracked=None, incomplete: str | None = None) -> str:
     """index.html: the interactive map, then the topics with their papers."""
     earlier = earlier or {}
     e = html.escape
@@ -342,7 +347,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         "</style></head><body>",
         f"<h1>{e(day.heading())}</h1>", *_for_you(for_you or {}, markdown=False),
         f"<p>{e(summary)}</p>" if summary else "",
-        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆")), *_across_days(tracked, markdown=False),
+        *(f"<p>{e(sentence)}</p>" for sentence in _intro(day, "◆", incomplete)), *_across_days(tracked, markdown=False),
     ]
     if len(day.papers):
         parts += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,12 +31,18 @@ def pandas_3_strings() -> AbstractContextManager:
 
 
 def digest_slice(source: Path, target: Path, entries: int) -> Path:
-    """The first ``entries`` papers of a real markdown digest, byte for byte."""
+    """The first ``entries`` papers of a real markdown digest, byte for byte, without the table
+    of contents lines that count the whole day's papers (a slice that kept them would read as a
+    partial download: Digest.incomplete)."""
     lines = source.read_text(encoding="utf-8").split("\n")
     headers = [i for i, line in enumerate(lines) if line.startswith("### ")]
     end = headers[entries] if entries < len(headers) else len(lines)
-    target.write_text("\n".join(lines[:end]) + "\n", encoding="utf-8")
+    kept = [line for line in lines[:end] if not _TOC_LINE.match(line)] if entries < len(headers) else lines
+    target.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return target
+
+
+_TOC_LINE = re.compile(r"^- \[[^\]]+\]\(#[^)]*\)\s*\[Total:\s*\d+\]\s*$")
 
 
 def same_category_precision(ids, matrix: np.ndarray, categories: dict[str, str], k: int) -> float:

@@ -12,7 +12,7 @@ from semdigest.interests import (
     Interest, LinearRanker, NearestRanker, Reference, import_bibtex, interest_vectors, normalize_title,
     parse_bibtex, rank, read_bibtex,
 )
-from semdigest.interests.arxiv_ids import find_arxiv_id, parse_arxiv_id
+from semdigest.arxiv_ids import find_arxiv_id, parse_arxiv_id
 from semdigest.readers import read
 
 from .conftest import DAILY, ROOT

@@ -110,13 +110,13 @@ def test_an_empty_folder_holds_no_digest(tmp_path):
                                   "https://arxiv.org/abs/2606.04092v1", "http://arxiv.org/pdf/2606.04092v2.pdf",
                                   " 2606.04092 "])
 def test_every_way_of_writing_an_id_gives_the_canonical_one(text):
-    from semdigest.records import canonical_id
+    from semdigest.arxiv_ids import canonical_id
 
     assert canonical_id(text) == "2606.04092"
 
 
 def test_canonical_id_of_old_style_ids_and_of_text_without_one():
-    from semdigest.records import canonical_id
+    from semdigest.arxiv_ids import canonical_id
 
     assert canonical_id("https://arxiv.org/abs/hep-th/9901001v2") == "hep-th/9901001"
     assert canonical_id("math.AG/0601001") == "math.AG/0601001"

@@ -10,13 +10,15 @@ from collections.abc import Iterator
 
 from ..errors import DigestError
 from ..readers import expand, read
-from ..records import Digest, canonical_id
+from ..arxiv_ids import canonical_id
+from ..records import Digest
 
 # Exit statuses of the commands that read several digests (parse, ingest), as cp or cat do.
 EXIT_STATUS = """\
 exit status (as cat or cp: a script learns that a file was bad, and still gets the others):
   0  every file was read (entries skipped inside a file are reported, not failures)
-  1  some files could not be read: each is named on stderr; the others were read in full
+  1  some files could not be read, or are incomplete (cut off by a partial download, or holding
+     other entries than their table of contents lists): each is named; the others were read in full
   2  nothing could be read, or another error"""
 
 
@@ -81,7 +83,7 @@ class DigestFiles:
 
     def __init__(self, paths, date: dt.date | None):
         self.paths, self.date = paths, date
-        self.read = self.failures = 0
+        self.read = self.failures = self.incomplete = 0
 
     def __iter__(self) -> Iterator[Digest]:
         for path in self.paths:
@@ -97,6 +99,7 @@ class DigestFiles:
                     self._failed(error)
                     continue
                 self.read += 1
+                self.incomplete += digest.incomplete is not None
                 yield digest
 
     def _failed(self, error: DigestError) -> None:
@@ -106,5 +109,15 @@ class DigestFiles:
     def exit_status(self) -> int:
         """0, 1 or 2 as EXIT_STATUS says."""
         if not self.failures:
-            return 0
+            return 1 if self.incomplete else 0
         return 1 if self.read else 2
+
+    def report_incomplete(self) -> None:
+        if self.incomplete:
+            note(f"semdigest: {self.incomplete} file(s) incomplete (named above): their whole entries were "
+                 "read, the rest is missing; download them again")
+
+
+def incomplete_note(digest: Digest) -> str:
+    """What a summary line adds for an incomplete digest."""
+    return f"; INCOMPLETE: {digest.incomplete}" if digest.incomplete else ""

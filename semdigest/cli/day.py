@@ -33,7 +33,10 @@ def _topic_model(args):
 
 def register(commands) -> None:
     day = add_command(commands, "day", "The day report: ingest a digest, find its topics, draw its maps.",
-                      "semdigest day ../shared/digests/daily/2026-06-09.md --out report/", run_day)
+                      "semdigest day ../shared/digests/daily/2026-06-09.md --out report/", run_day,
+                      "exit status: 0; 1 when the digest is incomplete (cut off by a partial download, or holding "
+                      "other entries\nthan its table of contents lists): the report is still written, and says so; "
+                      "2 on an error")
     day.add_argument("digest", help="one digest file")
     day.add_argument("--out", required=True, metavar="DIR", help="folder for index.html, report.md, papers.csv, maps")
     day.add_argument("--date", type=iso_date, help="digest date when the file name has none")
@@ -72,6 +75,10 @@ def run_day(args) -> int:
     times = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     also = ", library-map.png, library-map.html" if report.library_map is not None else ""
     note(f"wrote {Path(args.out) / 'index.html'} (and report.md, papers.csv, map.png, map.html{also}); {times}")
+    if digest.incomplete:
+        note(f"semdigest: {args.digest} is incomplete ({digest.incomplete}): the report holds its whole "
+             "papers only; download it again")
+        return 1
     return 0
 
 

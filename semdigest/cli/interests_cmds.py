@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..library import default_path
-from ._common import add_command, iso_date, note
+from ._common import add_command, arxiv_id, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
 _RANKERS = ("combined", "nearest", "classifier")
@@ -16,6 +16,10 @@ _RANKERS = ("combined", "nearest", "classifier")
 def _library_option(parser) -> None:
     parser.add_argument("--library", metavar="PATH",
                         help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
+
+
+# The forms `related` takes: one id grammar (semdigest/arxiv_ids.py) for every command.
+_IDS_HELP = "arXiv ids: 2606.00951, 2606.00951v2, arXiv:2606.00951, hep-th/9901001 or an arxiv.org URL"
 
 
 def register(commands) -> None:
@@ -27,7 +31,7 @@ def register(commands) -> None:
     add = add_command(sub, "add", "Add arXiv papers to an interest (made if new).",
                       "semdigest interests add games 2606.00951 2606.01142", run_add)
     add.add_argument("name", help="the interest's name")
-    add.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids (2606.00951, arXiv:2606.00951v2, hep-th/9901001)")
+    add.add_argument("ids", nargs="+", metavar="ID", type=arxiv_id, help=_IDS_HELP)
 
     describe = add_command(sub, "describe", "Add a free-text description to an interest (made if new).",
                            'semdigest interests describe coding "error-correcting codes and channel capacity"',
@@ -43,7 +47,7 @@ def register(commands) -> None:
     mark = add_command(sub, "mark", "Mark papers read or not interesting for an interest (or clear the mark).",
                        "semdigest interests mark games 2606.05081 --not-interesting", run_mark)
     mark.add_argument("name", help="the interest's name")
-    mark.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids")
+    mark.add_argument("ids", nargs="+", metavar="ID", type=arxiv_id, help=_IDS_HELP)
     how = mark.add_mutually_exclusive_group(required=True)
     how.add_argument("--read", action="store_const", const="read", dest="mark",
                      help="read: never proposed again")
@@ -63,7 +67,7 @@ def register(commands) -> None:
     remove = add_command(sub, "remove", "Remove an interest, or only some of its papers.",
                          "semdigest interests remove games", run_remove)
     remove.add_argument("name", help="the interest's name")
-    remove.add_argument("ids", nargs="*", metavar="ID", help="remove only these papers from it")
+    remove.add_argument("ids", nargs="*", metavar="ID", type=arxiv_id, help="remove only these papers from it")
 
     for parser in (add, describe, bib, mark, listing, show, remove):
         _library_option(parser)

@@ -10,7 +10,7 @@ from ..embedding import Embedder
 from ..library import Library, default_path
 from ..results import Hits
 from ..store.urls import masked
-from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, iso_date, note, words
+from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date, note, words
 
 
 def _shown(location) -> str:
@@ -45,9 +45,12 @@ def register(commands) -> None:
                          "semdigest ingest ../shared/digests/daily/ --library my.sqlite", run_ingest,
                          EXIT_STATUS + "\n\nEach file is one transaction: files are committed one by one, "
                          "so a crash during one leaves the files before it fully ingested and the rest not at "
-                         "all. Every file is read before it is added; when none can be read, no library is created.")
+                         "all. Every file is read before it is added; when none holds a paper, no library is created.")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
     ingest.add_argument("--date", type=iso_date, help="digest date when the file name has none")
+    ingest.add_argument("--redate", action="store_true",
+                        help="the files were ingested before under a wrong --date: replace that date with --date "
+                             "(first-seen dates follow; a file whose name has its date does this anyway)")
     add_library_option(ingest)
 
     related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",
@@ -74,14 +77,18 @@ def run_ingest(args) -> int:
     with ExitStack() as stack:
         library = None
         for digest in digests:
-            if library is None:  # opened at the first digest read: failed inputs create no library
+            if library is None and not digest.papers:
+                print(f"{digest.source}: no papers to ingest{incomplete_note(digest)}")
+                continue
+            if library is None:  # opened at the first paper read: inputs without one create no library
                 library = stack.enter_context(open_library(args, create=True))
-            print(library.ingest(digest, model))
+            print(library.ingest(digest, model, redate=args.redate))
         if library is not None:
             note(f"library: {library}")
     if digests.failures:
         done = "the others were" if digests.read else "nothing was ingested and no library was created or changed"
         note(f"semdigest: {digests.failures} path(s) could not be read and were not ingested; {done}")
+    digests.report_incomplete()
     return digests.exit_status()
 
 

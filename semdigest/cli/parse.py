@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..records import Digest
-from ._common import EXIT_STATUS, DigestFiles, add_command, iso_date, note
+from ._common import EXIT_STATUS, DigestFiles, add_command, incomplete_note, iso_date, note
 
 _CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "categories", "date",
                 "tldr", "motivation", "method", "result", "conclusion", "abstract", "code_url",
@@ -32,7 +32,7 @@ def summary_line(digest: Digest) -> str:
         f"{digest.source}: {digest.format}, date {digest.date or 'unknown'}, "
         f"{len(digest)} papers in {len(digest.categories())} categories, "
         f"{digest.duplicates} duplicates, {len(digest.skipped)} skipped, "
-        f"{digest.fallbacks} with fallback summaries, {len(digest.warnings)} warnings"
+        f"{digest.fallbacks} with fallback summaries, {len(digest.warnings)} warnings{incomplete_note(digest)}"
     )
 
 
@@ -56,5 +56,6 @@ def run(args) -> int:
                 writer.writerow(row)
     if digests.failures:
         note(f"semdigest: {digests.failures} path(s) could not be read (named above); "
-             f"{digests.read} file(s) were read in full")
+             f"{digests.read} file(s) were read")
+    digests.report_incomplete()
     return digests.exit_status()

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..arxiv_ids import find_arxiv_id, parse_arxiv_id
 from ..errors import BibtexError
 from ..records import Skipped
-from .arxiv_ids import find_arxiv_id, parse_arxiv_id
 
 # Fields where exporters put an arXiv id: Better BibTeX and biblatex (eprint + archivePrefix or
 # eprinttype), Zotero (url, doi 10.48550/arXiv.X, note "arXiv:X [cs]", number), Google Scholar

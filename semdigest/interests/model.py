@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ..arxiv_ids import canonical_id
 from ..errors import InterestError
-from .arxiv_ids import parse_arxiv_id
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,9 @@ def _ids(values: Iterable[str]) -> tuple[str, ...]:
         values = (values,)
     ids = []
     for value in values:
-        arxiv_id = parse_arxiv_id(value)
+        arxiv_id = canonical_id(value)
         if arxiv_id is None:
-            raise InterestError(f"{value!r} is not an arXiv id (like 2606.01234 or hep-th/9901001)")
+            raise InterestError(f"{value!r} is not an arXiv id; write it as 2606.01234, arXiv:2606.01234v2, hep-th/9901001 or https://arxiv.org/abs/2606.01234")
         ids.append(arxiv_id)
     return _unique(ids)
 

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from ..arxiv_ids import canonical_id
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
 from ..models import ModelSpec, get_model
-from ..records import Digest, Paper, canonical_id
+from ..readers import date_from_name
+from ..records import Digest, Paper
 from ..results import Hits
 from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
@@ -41,6 +43,11 @@ def default_path() -> Path | str:
     return Path(platformdirs.user_data_dir("semdigest")) / "library.sqlite"
 
 
+def _replaces_dates(digest: Digest, redate: bool) -> bool:
+    """Whether the digest's date replaces earlier dates of its file (store/merge.py)."""
+    return digest.date is not None and (redate or date_from_name(digest.source) == digest.date)
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -55,11 +62,12 @@ class IngestResult:
     embedded: int
     reused: int
     seconds: float
+    incomplete: str | None = None  # the digest's Digest.incomplete: why the file is not whole
 
     def __str__(self) -> str:
         return (f"{self.source}: {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
                 f"{self.skipped} skipped; {self.embedded} embedded, {self.reused} reused; "
-                f"{self.seconds:.1f} s")
+                f"{self.seconds:.1f} s" + (f"; INCOMPLETE: {self.incomplete}" if self.incomplete else ""))
 
 
 class Library(PlacementMixin):
@@ -144,15 +152,20 @@ class Library(PlacementMixin):
 
     # -- writing ------------------------------------------------------------------------------
 
-    def add(self, digest: Digest) -> AddCounts:
-        """Add a digest's papers without embedding them (one transaction)."""
+    def add(self, digest: Digest, redate: bool = False) -> AddCounts:
+        """Add a digest's papers without embedding them (one transaction); ``redate`` as in ``ingest``."""
         with self.store.write():
-            plans = self.store.upsert_papers(digest.papers)
+            plans = self.store.upsert_papers(digest.papers, _replaces_dates(digest, redate))
             self._count_terms(plans)
         return merge_policy.counts(plans)
 
-    def ingest(self, digest: Digest, model: str | Embedder | None = None) -> IngestResult:
-        """Add a digest and embed what is new, as one all-or-nothing transaction."""
+    def ingest(self, digest: Digest, model: str | Embedder | None = None, redate: bool = False) -> IngestResult:
+        """Add a digest and embed what is new, as one all-or-nothing transaction.
+
+        A file holds one day: the digest's date replaces the dates a file of the same name gave
+        its papers before (so ingesting a file again with its right date repairs a wrong one,
+        first-seen dates included). A file whose name carries its date always does this; for
+        another (``listing.xml``, reused day after day) ask for it with ``redate``."""
         start = time.perf_counter()
         embedder = self.embedder(model)
         # Embed outside the write lock, from the records as they will be merged; a concurrent
@@ -161,7 +174,7 @@ class Library(PlacementMixin):
         preview = merge_policy.plan_upserts(digest.papers, {i: (p, None) for i, p in stored.items()})
         vectors, reused = self._embed_missing(embedder, [plan.paper for plan in preview])
         with self.store.write():
-            plans = self.store.upsert_papers(digest.papers)
+            plans = self.store.upsert_papers(digest.papers, _replaces_dates(digest, redate))
             late, _ = self._embed_missing(embedder, [plan.paper for plan in plans], known=vectors)
             self._link(embedder, [plan.paper for plan in plans], {**vectors, **late})
             self._count_terms(plans)
@@ -173,6 +186,7 @@ class Library(PlacementMixin):
             source=digest.source, new=counts.new, updated=counts.updated,
             duplicate=counts.unchanged + digest.duplicates, skipped=len(digest.skipped),
             embedded=len(vectors) + len(late), reused=reused, seconds=time.perf_counter() - start,
+            incomplete=digest.incomplete,
         )
 
     def embed(self, model: str | Embedder | None = None) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import DigestError
 from ..records import Digest
 from . import feeds, jsonl, markdown
-from ._text import date_from_name
+from ._text import date_from_name, line_ends
 
 # Tried in order; markdown last because its markers may appear inside other formats' text.
 _FORMATS = (feeds, jsonl, markdown)
@@ -20,7 +20,7 @@ _MAX_BAD_BYTES = 0.01  # more undecodable bytes than this and the file is not te
 
 def parse(text: str, source: str = "<text>", date: dt.date | None = None) -> Digest:
     """Parse digest text of any supported format (pure: no I/O)."""
-    text = text.removeprefix("\ufeff")  # a byte-order mark decoded as text: no part of any format
+    text = line_ends(text.removeprefix("\ufeff"))  # a byte-order mark decoded as text: no part of any format
     if not text.strip():
         raise DigestError(source, "the file is empty; a digest has at least its header")
     for module in _FORMATS:
@@ -67,16 +67,22 @@ def _looks_like_utf16(data: bytes) -> bool:
 
 
 def read(path: str | Path, date: dt.date | None = None) -> Digest:
-    """Read one digest file. The date comes from ``date`` or from a YYYY-MM-DD file name."""
+    """Read one digest file. Its date comes from a YYYY-MM-DD file name, else from ``date``; a
+    ``date`` that contradicts the name is an error (a file holds one day's digest)."""
     path = Path(path)
     source = str(path)
+    named = date_from_name(path)
+    if date and named and date != named:
+        raise DigestError(source, f"the file name says {named} but the date given (--date) is {date}; give a "
+                                  "date only for a file whose name has none, or rename the file")
     try:
         data = path.read_bytes()
     except IsADirectoryError:
-        raise DigestError(source, "is a folder; use read_all() or pass the files") from None
+        raise DigestError(source, "is a folder; read its files with [read(f) for f in expand([folder])] "
+                                  "(semdigest.readers.expand)") from None
     except OSError as error:
         raise DigestError(source, f"cannot be read: {error.strerror or error}") from None
-    return parse(decode(data, source), source, date or date_from_name(path))
+    return parse(decode(data, source), source, named or date)
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -95,4 +101,4 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
                 yield match
 
 
-__all__ = ["parse", "read", "expand", "decode"]
+__all__ = ["parse", "read", "expand", "decode", "date_from_name"]

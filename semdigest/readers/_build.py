@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from ..arxiv_ids import split_arxiv_id
 from ..records import SUMMARY_FIELDS, Digest, Paper, Skipped
-from ._text import clean, parse_arxiv_id, summary_field
+from ._text import clean, summary_field
 
 
 class EntryError(ValueError):
@@ -27,7 +28,7 @@ def make_paper(
     source: str,
     line: int,
 ) -> Paper:
-    parsed = parse_arxiv_id(id_text or "")
+    parsed = split_arxiv_id(id_text)
     if parsed is None:
         raise EntryError(f"no arXiv id in {id_text!r}")
     title, abstract = clean(title), clean(abstract)
@@ -61,7 +62,8 @@ def make_paper(
 
 
 class DigestBuilder:
-    """Collects papers in file order: keeps the first of each id, counts repeats and skips."""
+    """Collects papers in file order: keeps one paper per id (the newest version, else the first),
+    counts repeats and skips, and says why the file is incomplete when it is."""
 
     def __init__(self, source: str, date: dt.date | None, format: str):
         self.source, self.date, self.format = source, date, format
@@ -69,19 +71,35 @@ class DigestBuilder:
         self._duplicates = 0
         self._skipped: list[Skipped] = []
         self._warnings: list[str] = []
+        self._incomplete: list[str] = []
 
     def add(self, paper: Paper) -> None:
-        if paper.arxiv_id in self._papers:
-            self._duplicates += 1
-        else:
+        kept = self._papers.get(paper.arxiv_id)
+        if kept is None:
             self._papers[paper.arxiv_id] = paper
+            return
+        self._duplicates += 1
+        if kept.version == paper.version:
+            return
+        newer, older = (paper, kept) if (paper.version or 0) > (kept.version or 0) else (kept, paper)
+        self._papers[paper.arxiv_id] = newer  # keeps the first one's place in file order
+        self.warn(f"{self.source}:{older.line}: entry dropped: {_named(older)} is also at line {newer.line} "
+                  f"as {_named(newer)}, the newer version, which is kept")
 
-    def skip(self, line: int, reason: str) -> None:
+    def skip(self, line: int, reason: str, cut_off: bool = False) -> None:
+        """An entry that cannot be read; ``cut_off``: it stops early, so the file is incomplete."""
         self._skipped.append(Skipped(line, reason))
         self.warn(f"{self.source}:{line}: entry skipped: {reason}")
+        if cut_off:
+            self.incomplete(f"the entry at line {line} is cut off")
 
     def warn(self, message: str) -> None:
         self._warnings.append(message)
+
+    def incomplete(self, reason: str) -> None:
+        """The file does not hold the whole digest (a partial download, a table of contents that
+        lists other entries): a reason for Digest.incomplete."""
+        self._incomplete.append(reason)
 
     @property
     def entries(self) -> int:
@@ -96,4 +114,9 @@ class DigestBuilder:
             duplicates=self._duplicates,
             skipped=tuple(self._skipped),
             warnings=tuple(self._warnings),
+            incomplete="; ".join(self._incomplete) or None,
         )
+
+
+def _named(paper: Paper) -> str:
+    return f"{paper.arxiv_id}v{paper.version}" if paper.version else f"{paper.arxiv_id} (no version)"

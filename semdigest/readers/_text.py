@@ -1,12 +1,11 @@
-"""Text clean-up shared by the readers: arXiv ids, damaged control characters, generator fallbacks."""
+"""Text clean-up shared by the readers: line endings, damaged control characters, lone surrogates,
+generator fallbacks, dates in file names."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from pathlib import Path
-
-from ..records import ARXIV_ID
 
 # Strings the generator writes when a summary failed or was withheld; such a field is no summary.
 FALLBACKS = frozenset(
@@ -27,22 +26,28 @@ _JSON_ESCAPES = {"\b": "\\b", "\f": "\\f", "\r": "\\r", "\t": "\\t"}
 _ESCAPED_LATEX = re.compile(r"[\b\f\r\t](?=[A-Za-z])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+_LONE_CR = re.compile(r"\r(?!\n)")
+# Half of a UTF-16 pair that JSON escaped alone ("\ud800"): no character, and unwritable as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """The bare id and the version (or None) of the first arXiv id in ``text``."""
-    match = ARXIV_ID.search(text)
-    if not match:
-        return None
-    return match.group(1), int(match.group(2)) if match.group(2) else None
+def line_ends(text: str) -> str:
+    """Text whose lines end in "\n": a file saved with CR-only line endings (classic Mac, some
+    editors' "old Mac" option) has a lone CR where every other file has "\n". A few lone CRs
+    among many newlines are no line ends: bad JSON escaping of LaTeX (\\rightarrow) leaves them
+    inside lines, and ``clean`` repairs them there."""
+    lone = text.count("\r") - text.count("\r\n")
+    return _LONE_CR.sub("\n", text) if lone > text.count("\n") else text
 
 
 def clean(text: str | None) -> str:
     """One line of readable text: LaTeX commands mangled into control characters restored,
-    other control characters dropped, runs of whitespace (wrapping, indentation) collapsed."""
+    other control characters dropped, lone surrogates replaced by U+FFFD (as undecodable bytes
+    are), runs of whitespace (wrapping, indentation) collapsed."""
     if not text:
         return ""
+    text = _SURROGATE.sub("\ufffd", text)
     text = _ESCAPED_LATEX.sub(lambda m: _JSON_ESCAPES[m.group()], text)
     text = _CONTROL.sub(" ", text.replace("\x00", ""))
     return _SPACES.sub(" ", text).strip()

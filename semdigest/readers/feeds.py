@@ -1,4 +1,10 @@
-"""arXiv's own listings: an Atom file from the arXiv API, or an RSS listing saved from arXiv."""
+"""arXiv's own listings: an Atom file from the arXiv API, or an RSS listing saved from arXiv.
+
+The XML parser recovers from errors, so it reads a file cut off by a partial download as if it
+were whole, closing what the cut left open. Completeness therefore comes from the text itself:
+a whole feed ends with the close of its root element (``</feed>``, ``</rss>``); in one that does
+not, the entries after the last ``</entry>`` (``</item>``) were cut and are skipped.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from ._build import DigestBuilder, EntryError, make_paper
 FORMAT_ATOM, FORMAT_RSS = "atom", "rss"
 
 _RSS_ABSTRACT = re.compile(r"^.*?Abstract:\s*", re.S)
+_AFTER_ROOT = r"(?:\s|<!--(?s:.*?)-->|<\?(?s:.*?)\?>)*"  # what XML allows after the root element closes
 
 
 def looks_like(text: str) -> bool:
@@ -27,15 +34,30 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "xml")
     if soup.find("feed") is not None:
-        return _parse_atom(soup, source, date)
+        return _parse_atom(soup, text, source, date)
     if soup.find("rss") is not None or soup.find("channel") is not None:
-        return _parse_rss(soup, source, date)
+        return _parse_rss(soup, text, source, date)
     raise DigestError(source, "XML, but neither an Atom feed nor an RSS listing")
 
 
-def _parse_atom(soup, source: str, date: dt.date | None) -> Digest:
+def _entries(soup, text: str, name: str, builder: DigestBuilder):
+    """(number, entry) of the entries the file holds whole, then the cut one (if any) is skipped;
+    a feed that ends before its root element closes is incomplete."""
+    entries = soup.find_all(name)
+    root = soup.find(True).name
+    whole = len(entries)
+    if not re.search(rf"</(?:[\w.-]+:)?{re.escape(root)}\s*>{_AFTER_ROOT}$", text):
+        builder.incomplete(f"the file ends before its {root} element closes (a partial download?)")
+        whole = min(whole, len(re.findall(rf"</(?:[\w.-]+:)?{name}\s*>", text)))
+    yield from enumerate(entries[:whole], start=1)
+    for number, entry in enumerate(entries[whole:], start=whole + 1):
+        builder.skip(entry.sourceline or number, f"the entry is cut off: the file ends before its </{name}> "
+                     "(a partial download?); download the file again", cut_off=True)
+
+
+def _parse_atom(soup, text: str, source: str, date: dt.date | None) -> Digest:
     builder = DigestBuilder(source, date, FORMAT_ATOM)
-    for number, entry in enumerate(soup.find_all("entry"), start=1):
+    for number, entry in _entries(soup, text, "entry", builder):
         primary = entry.find("primary_category")
         try:
             builder.add(
@@ -57,9 +79,9 @@ def _parse_atom(soup, source: str, date: dt.date | None) -> Digest:
     return builder.build()
 
 
-def _parse_rss(soup, source: str, date: dt.date | None) -> Digest:
+def _parse_rss(soup, text: str, source: str, date: dt.date | None) -> Digest:
     builder = DigestBuilder(source, date, FORMAT_RSS)
-    for number, item in enumerate(soup.find_all("item"), start=1):
+    for number, item in _entries(soup, text, "item", builder):
         creators = item.find("creator")
         try:
             builder.add(

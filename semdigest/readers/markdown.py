@@ -82,13 +82,24 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
             entry.body.append(line)
     _finish(entry, builder, None)
 
-    for cat, total in toc.items():
-        if found.get(cat, 0) != total:
-            builder.warn(
-                f"{source}: table of contents says {cat} has {total} papers, "
-                f"the file has {found.get(cat, 0)} entries"
-            )
+    _check_contents(toc, found, builder)
     return builder.build()
+
+
+def _check_contents(toc: dict[str, int], found: dict[str, int], builder: DigestBuilder) -> None:
+    """A table of contents that disagrees with the entries (a file cut off, or entries lost in
+    between) makes the file incomplete; each category that disagrees is a warning."""
+    wrong = [(cat, total, found.get(cat, 0)) for cat, total in toc.items() if found.get(cat, 0) != total]
+    for cat, total, held in wrong:
+        builder.warn(f"{builder.source}: table of contents says {cat} has {total} papers, the file has {held} entries")
+    if not wrong:
+        return
+    listed, held = sum(toc.values()), sum(found.values())
+    if listed != held:
+        builder.incomplete(f"its table of contents lists {listed} papers, the file holds {held} entries")
+    else:
+        cat, total, in_file = wrong[0]
+        builder.incomplete(f"its table of contents and its entries disagree ({cat}: {total} listed, {in_file} in the file)")
 
 
 def _finish(entry: _Entry | None, builder: DigestBuilder, next_heading: int | None) -> None:
@@ -97,7 +108,7 @@ def _finish(entry: _Entry | None, builder: DigestBuilder, next_heading: int | No
     if entry is None:
         return
     if reason := _cut_off(entry, next_heading):
-        builder.skip(entry.line, reason)
+        builder.skip(entry.line, reason, cut_off=True)
         return
     try:
         fields, authors = _fields(entry.body)

@@ -112,8 +112,10 @@ class PaperStore(ABC):
 
     # -- papers -----------------------------------------------------------------------------
     @abstractmethod
-    def upsert_papers(self, papers: Iterable[Paper]) -> list[Upsert]:
-        """Apply the shared merge policy (store/merge.py); record every appearance."""
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[Upsert]:
+        """Apply the shared merge policy (store/merge.py); record every appearance. With
+        ``replace_dates``, first drop the appearances the papers replace (a file ingested again
+        with its right date)."""
 
     @abstractmethod
     def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]: ...

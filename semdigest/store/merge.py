@@ -1,9 +1,15 @@
 """The upsert merge policy, as plain functions every store shares.
 
-A paper is upserted by arXiv id. Its first-seen date is the earliest digest date; the newest
-non-empty summaries win (an older digest only fills what is still missing); and stored text is
-never replaced by damaged text: when one abstract is a strict prefix of the other (a digest cut
-off mid-abstract), the longer one is kept whichever digest is newer.
+A paper is upserted by arXiv id. Its first-seen date is the earliest digest date it appeared
+on; the newest non-empty summaries win (an older digest only fills what is still missing); and
+stored text is never replaced by damaged text: when one abstract is a strict prefix of the other
+(a digest cut off mid-abstract), the longer one is kept whichever digest is newer.
+
+A file holds one day's digest, so a wrong date is repaired by ingesting the file again with its
+right date (``replace_dates``): the dates that a file of the same name gave its papers before are
+dropped, and their first-seen dates become the earliest appearance that remains. A file whose
+name carries its date does this on every ingest (Library.ingest); for another file it is asked
+for (``ingest --redate``), since such a name (``listing.xml``) may be reused day after day.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import PurePath
 
 from ..records import SUMMARY_FIELDS, Paper
 
@@ -37,17 +44,55 @@ class Upsert:
         return self.old is None or (self.old.title, self.old.abstract) != (self.paper.title, self.paper.abstract)
 
 
-def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.date | None]]) -> list[Upsert]:
-    """One Upsert per incoming paper, given the stored (paper, summary date) of those already known."""
+@dataclass(frozen=True)
+class Redated:
+    """A stored paper whose earlier dates from the same file were dropped (``replace_dates``)."""
+
+    earliest: dt.date | None  # its earliest appearance that remains (None: no other)
+    dropped: frozenset[dt.date]
+
+
+Appearance = tuple[str, str, str | None]  # (arxiv id, ISO date or "", source) as the stores keep it
+
+
+def replaced_appearances(papers: Iterable[Paper], stored: Iterable[Appearance]) -> list[Appearance]:
+    """The stored appearances that the incoming papers replace: those a file of the same name
+    gave the same paper under another date."""
+    incoming = {p.arxiv_id: (PurePath(p.source).name, p.date.isoformat()) for p in papers if p.source and p.date}
+    return [(arxiv_id, date, source) for arxiv_id, date, source in stored
+            if arxiv_id in incoming and source and date != incoming[arxiv_id][1]
+            and PurePath(source).name == incoming[arxiv_id][0]]
+
+
+def redated(dropped: Iterable[Appearance], remaining: Mapping[str, str]) -> dict[str, Redated]:
+    """Per paper whose appearances were ``dropped``: what its first-seen date rests on now, given
+    the earliest ISO date of each paper's ``remaining`` appearances."""
+    gone: dict[str, set[dt.date]] = {}
+    for arxiv_id, date, _ in dropped:
+        gone.setdefault(arxiv_id, set()).update([dt.date.fromisoformat(date)] if date else [])
+    return {i: Redated(dt.date.fromisoformat(remaining[i]) if remaining.get(i) else None, frozenset(dates))
+            for i, dates in gone.items()}
+
+
+def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.date | None]],
+                 redone: Mapping[str, Redated] | None = None) -> list[Upsert]:
+    """One Upsert per incoming paper, given the stored (paper, summary date) of those already known
+    and, for ``replace_dates``, the papers whose earlier dates from the same file were dropped."""
+    redone = redone or {}
     plans = []
     for paper in papers:
         if paper.arxiv_id not in stored:
             plans.append(Upsert(paper, paper.date, "new", None))
             continue
         old, old_summary_date = stored[paper.arxiv_id]
+        first_seen = old.date
+        if paper.arxiv_id in redone:
+            first_seen = redone[paper.arxiv_id].earliest
+            if old_summary_date in redone[paper.arxiv_id].dropped:
+                old_summary_date = None  # the summaries came with the wrong date: the right one replaces it
         incoming_is_newer = is_newer(paper.date, old_summary_date)
         merged = merge(old, paper, incoming_is_newer)
-        merged = replace(merged, date=min_date(old.date, paper.date))
+        merged = replace(merged, date=min_date(first_seen, paper.date))
         status = "unchanged" if merged == old else "updated"
         plans.append(Upsert(merged, paper.date if incoming_is_newer else old_summary_date, status, old))
     return plans
@@ -73,8 +118,9 @@ def merge(old: Paper, new: Paper, new_is_newer: bool) -> Paper:
 
 
 def _undamaged(newer: str, older: str) -> str:
-    """The newer text, unless it is a cut-off copy of the older one (then the older, full one)."""
-    if len(newer) < len(older) and older.startswith(newer.rstrip(" .…")):
+    """The newer text, unless it is a cut-off copy of the older one (then the older, full one); a
+    cut inside a multi-byte character leaves U+FFFD at the end of the copy."""
+    if len(newer) < len(older) and older.startswith(newer.rstrip(" .…\ufffd")):
         return older
     return newer
 

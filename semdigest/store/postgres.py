@@ -405,10 +405,11 @@ class PostgresStore(PaperStore):
 
     # -- papers -----------------------------------------------------------------------------
 
-    def upsert_papers(self, papers: Iterable[Paper]) -> list[merge.Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[merge.Upsert]:
         papers = list(papers)
+        redone = self._replace_dates(papers) if replace_dates else {}
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
-        plans = merge.plan_upserts(papers, stored)
+        plans = merge.plan_upserts(papers, stored, redone)
         columns = ", ".join(PAPER_COLUMNS)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in PAPER_COLUMNS[1:])
         changed = [(incoming, plan) for incoming, plan in zip(papers, plans) if plan.status != "unchanged"]
@@ -425,6 +426,18 @@ class PostgresStore(PaperStore):
         cursor.executemany(self._q("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"),
                            [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
+
+    def _replace_dates(self, papers: list[Paper]) -> dict[str, merge.Redated]:
+        """Drop the appearances the papers replace (merge.replaced_appearances)."""
+        stored = self.conn.execute(self._q("SELECT arxiv_id, date, source FROM {s}.appearances WHERE arxiv_id = ANY(%s)"),
+                                   ([p.arxiv_id for p in papers],)).fetchall()
+        dropped = merge.replaced_appearances(papers, stored)
+        self.conn.cursor().executemany(self._q("DELETE FROM {s}.appearances WHERE arxiv_id = %s AND date = %s"),
+                                       [a[:2] for a in dropped])
+        remaining = dict(self.conn.execute(self._q(
+            "SELECT arxiv_id, min(date) FROM {s}.appearances WHERE arxiv_id = ANY(%s) AND date <> '' GROUP BY arxiv_id"),
+            (sorted({a[0] for a in dropped}),)).fetchall())
+        return merge.redated(dropped, remaining)
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
         columns = ", ".join(PAPER_COLUMNS)

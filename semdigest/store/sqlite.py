@@ -260,10 +260,11 @@ class SQLiteStore(PaperStore):
 
     # -- papers -----------------------------------------------------------------------------
 
-    def upsert_papers(self, papers: Iterable[Paper]) -> list[merge.Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[merge.Upsert]:
         papers = list(papers)
+        redone = self._replace_dates(papers) if replace_dates else {}
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
-        plans = merge.plan_upserts(papers, stored)
+        plans = merge.plan_upserts(papers, stored, redone)
         changed = [plan for plan in plans if plan.status != "unchanged"]
         self.conn.executemany(f"INSERT OR REPLACE INTO papers VALUES ({', '.join('?' * len(PAPER_COLUMNS))})",
                               [_row(plan.paper, plan.summary_date) for plan in changed])
@@ -273,6 +274,19 @@ class SQLiteStore(PaperStore):
         self.conn.executemany("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
                               [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
+
+    def _replace_dates(self, papers: list[Paper]) -> dict[str, merge.Redated]:
+        """Drop the appearances the papers replace (merge.replaced_appearances)."""
+        ids = [p.arxiv_id for p in papers]
+        stored = [row for chunk in _chunks(ids) for row in self.conn.execute(
+            f"SELECT arxiv_id, date, source FROM appearances WHERE arxiv_id IN ({_marks(chunk)})", chunk)]
+        dropped = merge.replaced_appearances(papers, stored)
+        self.conn.executemany("DELETE FROM appearances WHERE arxiv_id = ? AND date = ?", [a[:2] for a in dropped])
+        affected = sorted({a[0] for a in dropped})
+        remaining = dict(row for chunk in _chunks(affected) for row in self.conn.execute(
+            f"SELECT arxiv_id, min(date) FROM appearances WHERE arxiv_id IN ({_marks(chunk)}) AND date <> '' "
+            "GROUP BY arxiv_id", chunk))
+        return merge.redated(dropped, remaining)
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
         columns = ", ".join(PAPER_COLUMNS)
