@@ -24,6 +24,11 @@ class ModelError(SemdigestError):
     """A model that is unknown or whose weights cannot be found locally."""
 
 
+class TopicError(SemdigestError, ValueError):
+    """Topic settings that are invalid, or that the papers at hand cannot meet (a ValueError, as
+    scikit-learn's estimators raise for bad parameters)."""
+
+
 class InterestError(SemdigestError):
     """An interest that cannot be made as asked: a bad arXiv id, a missing name."""
 

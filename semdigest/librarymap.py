@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .maps import interactive_map, label_anchors, notebook_frame, static_map
+from .plural import plural
 from .topicmap import TopicMap
 
 
@@ -43,8 +44,8 @@ class LibraryMap:
     def heading(self) -> str:
         n, m = len(self.day.papers), len(self.backdrop)
         sampled = f"{m} of the {self.backdrop_of}" if m < self.backdrop_of else f"{m}"
-        return (f"{self.day.title} on the library map · {n} paper{'s' * (n != 1)} · in grey: {sampled} papers "
-                f"first seen in the {self.backdrop_days} days before")
+        return (f"{self.day.title} on the library map · {plural(n, 'paper')} · in grey: {plural(sampled, 'paper')} "
+                f"first seen in the {plural(self.backdrop_days, 'day')} before")
 
     def save_png(self, path: str | Path) -> Path:
         return static_map(self.coords, self.day.papers["topic"].to_numpy(), self.day.topics, self.heading(), path,

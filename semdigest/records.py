@@ -8,6 +8,41 @@ from dataclasses import asdict, dataclass, field
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
 
 
+def as_date(value, name: str = "date", required: bool = False) -> dt.date | None:
+    """A date argument of the public API: a date, a datetime (its day) or ISO text (2026-06-09);
+    None when not ``required``. Anything else is a TypeError (ValueError: text that is no date)
+    that says what to pass, not a silent mismatch deeper down."""
+    if value is None and not required:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD") from None
+    raise TypeError(f"{name} must be a datetime.date or text YYYY-MM-DD, not {type(value).__name__}")
+
+
+def as_texts(value, name: str) -> tuple[str, ...] | None:
+    """Ids or categories of the public API: one string, or an iterable of strings (a list, a
+    pandas column), as a tuple; None stays None. A bare string is one value, never its letters."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    try:
+        values = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a string or a list of strings, not {type(value).__name__}") from None
+    wrong = next((v for v in values if not isinstance(v, str)), None)
+    if wrong is not None:
+        raise TypeError(f"{name} must hold strings; got {wrong!r} ({type(wrong).__name__})")
+    return values
+
+
 @dataclass(frozen=True)
 class Paper:
     """One arXiv paper as a digest describes it.

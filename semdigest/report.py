@@ -18,6 +18,7 @@ from .errors import LibraryError
 from .library import IngestResult, Library
 from .librarymap import LibraryMap
 from .novelty import NOVELTY_K
+from .plural import plural
 from .records import Digest
 from .results import Hits
 from .store import PaperFilter
@@ -65,6 +66,7 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     (``Library.track_topics``) and the report an "Across days" section. A digest without papers
     (header only: holidays) is a normal day: its report says so; an incomplete one
     (``Digest.incomplete``) says that instead."""
+    (topic_model or TopicModel()).check_params(len(digest.papers))  # settings the day cannot meet: before any work
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
@@ -194,7 +196,7 @@ def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:
 def _library_map_links(library_map: LibraryMap | None, markdown: bool) -> list[str]:
     if library_map is None:
         return []
-    what = f"the day on the library's map, over the papers of the {library_map.backdrop_days} days before"
+    what = f"the day on the library's map, over the papers of the {plural(library_map.backdrop_days, 'day')} before"
     if markdown:
         return [f"![library map]({LIBRARY_MAP_PNG}) · [interactive library map]({LIBRARY_MAP_HTML}) — {what}", ""]
     return [f"<p><a href='{LIBRARY_MAP_HTML}'>library map</a> (<a href='{LIBRARY_MAP_PNG}'>PNG</a>): "
@@ -359,7 +361,7 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
         ]
     parts += [*_library_map_links(library_map, markdown=False), *_new_here(novelty, markdown=False)]
     for topic in day.topics:
-        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({topic.size} papers"
+        parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({plural(topic.size, 'paper')}"
                      f"{_confidence(topic)})</small></h2>"
                      f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
         for row in _rows(day, topic.id):
@@ -423,18 +425,18 @@ def _across_days(tracked, markdown: bool) -> list[str]:
         lists = []
     else:
         split_from = {t: ev.topic for ev in tracked.events if ev.kind == "split" for t in ev.others[1:]}
-        new = [f"{name(t)} ({tracked.sizes[t]} papers" + (f", split off from {name(split_from[t])}" if t in split_from
+        new = [f"{name(t)} ({plural(tracked.sizes[t], 'paper')}" + (f", split off from {name(split_from[t])}" if t in split_from
                                                          else "") + ")" for t in tracked.new]
         growth = tracked.growth()
         grew = sorted((ev.topic for ev in tracked.events if ev.kind == "grew"), key=lambda t: (-growth[t], t))
-        growing = [f"{name(t)}: {tracked.previous[t]} → {tracked.sizes[t]} papers (x{growth[t]:.1f} its share "
+        growing = [f"{name(t)}: {tracked.previous[t]} → {plural(tracked.sizes[t], 'paper')} (x{growth[t]:.1f} its share "
                    "of the day)" for t in grew[:ACROSS_DAYS_K]]
         faded = []
         for ev in tracked.events:
             if ev.kind == "shrank":
-                faded.append(f"{name(ev.topic)}: {tracked.previous[ev.topic]} → {tracked.sizes[ev.topic]} papers")
+                faded.append(f"{name(ev.topic)}: {tracked.previous[ev.topic]} → {plural(tracked.sizes[ev.topic], 'paper')}")
             elif ev.kind == "gone":
-                faded.append(f"{name(ev.topic)}: gone ({tracked.previous[ev.topic]} papers on {tracked.previous_date})")
+                faded.append(f"{name(ev.topic)}: gone ({plural(tracked.previous[ev.topic], 'paper')} on {tracked.previous_date})")
             elif ev.kind == "merged":
                 faded += [f"{name(t)}: merged into {name(ev.topic)}" for t in ev.others]
         carried = len(tracked.sizes) - len(tracked.new)

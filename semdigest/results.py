@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from dataclasses import asdict, dataclass
 
+from .plural import plural
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -40,7 +42,7 @@ class Hits(list):
         return pd.DataFrame([h.as_dict() for h in self], columns=columns)
 
     def __repr__(self) -> str:
-        lines = [f"{len(self)} hits for {self.query}"]
+        lines = [f"{plural(len(self), 'hit')} for {self.query}"]
         for rank, hit in enumerate(self, 1):
             why = f"  [{', '.join(hit.shared_terms)}]" if hit.shared_terms else ""
             lines.append(f"{rank:>3}. {hit.score:.3f}  {hit.date or '-':10}  {hit.url}  {hit.title[:60]}{why}")
@@ -53,6 +55,6 @@ class Hits(list):
             f"<td>{html.escape(hit.title)}</td><td>{html.escape(', '.join(hit.shared_terms))}</td></tr>"
             for rank, hit in enumerate(self, 1)
         )
-        return (f"<p><b>{len(self)} hits</b> for {html.escape(self.query)}</p><table>"
+        return (f"<p><b>{plural(len(self), 'hit')}</b> for {html.escape(self.query)}</p><table>"
                 "<tr><th>#</th><th>score</th><th>date</th><th>arXiv</th><th>title</th><th>shared terms</th></tr>"
                 f"{rows}</table>")

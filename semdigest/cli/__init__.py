@@ -10,6 +10,7 @@ import sys
 from .. import __version__
 from ..errors import SemdigestError
 from . import across_cmds, admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
+from ._common import Parser
 
 _COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds)
 
@@ -28,17 +29,8 @@ semdigest turns daily arXiv digests into a semantic library: related papers, top
 Run `semdigest COMMAND --help` for each command's options and an example."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors on one line that points at --help (not a usage block)."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="semdigest", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = Parser(prog="semdigest", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"semdigest {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:

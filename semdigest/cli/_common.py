@@ -22,16 +22,53 @@ exit status (as cat or cp: a script learns that a file was bad, and still gets t
   2  nothing could be read, or another error"""
 
 
-def add_command(commands, name: str, summary: str, example: str, run, notes: str = "") -> argparse.ArgumentParser:
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help texts shown as written. argparse %-formats every help text (for %(default)s, which
+    semdigest does not use), so a `%` in one (99%, a path in the environment) broke --help."""
+
+    def _expand_help(self, action):
+        return self._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line that points at --help (not a usage block), and
+    ``rules`` between arguments checked as soon as they are parsed: before any work is done."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.rules: list = []  # each takes the parsed arguments and returns what is wrong, or None
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        # A subcommand's parser is called with a namespace of its own arguments: its rules see them.
+        namespace, extras = super().parse_known_args(args, namespace)
+        for rule in self.rules:
+            problem = rule(namespace)
+            if problem:
+                self.error(problem)
+        return namespace, extras
+
+
+def add_command(commands, name: str, summary: str, example: str, run, notes: str = "") -> Parser:
     parser = commands.add_parser(
         name,
         help=summary,
         description=summary,
         epilog=f"example:\n  {example}" + (f"\n\n{notes}" if notes else ""),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.set_defaults(run=run)
     return parser
+
+
+def since_not_after_until(args) -> str | None:
+    """A rule: --since after --until matches no paper and no day."""
+    if args.since and args.until and args.since > args.until:
+        return f"--since {args.since} is after --until {args.until}; swap them"
+    return None
 
 
 def iso_date(text: str) -> dt.date:
@@ -41,8 +78,8 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def at_least(minimum: int, why: str = ""):
-    """An argparse type: a whole number >= minimum."""
+def at_least(minimum: int, why: str = "", most: int | None = None):
+    """An argparse type: a whole number >= minimum (and <= most, when given)."""
     def whole_number(text: str) -> int:
         try:
             value = int(text)
@@ -50,9 +87,15 @@ def at_least(minimum: int, why: str = ""):
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is too small: give {minimum} or more{why}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"{value} is too large: give at most {most:,}{why}")
         return value
     whole_number.__name__ = f"whole number >= {minimum}"
     return whole_number
+
+
+# numpy's and UMAP's seeds are 32-bit: a larger one failed deep inside the fit, after the work before it
+SEED = at_least(0, most=2**32 - 1)
 
 
 def words(text: str) -> str:

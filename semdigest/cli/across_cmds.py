@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ._common import add_command, at_least, iso_date, note
+from ..maps.reference import MIN_REFERENCE_SIZE
+from ._common import SEED, add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
 
@@ -16,8 +17,9 @@ def register(commands) -> None:
         "than 5,000 papers and the library has doubled since, and otherwise only by `rebuild`: rebuilding\n"
         "moves every paper, so maps drawn before and after it do not line up.")
     reference.add_argument("action", choices=["show", "rebuild"], help="what to do with the reference map")
-    reference.add_argument("--size", type=at_least(2), default=None, help="papers to fit it on (default 10,000)")
-    reference.add_argument("--seed", type=at_least(0), default=42, help="random seed (default 42)")
+    reference.add_argument("--size", type=at_least(MIN_REFERENCE_SIZE, " (a smaller library is fitted whole)"),
+                           default=None, help="papers to fit it on (default 10,000)")
+    reference.add_argument("--seed", type=SEED, default=42, help="random seed (default 42)")
     add_library_option(reference)
 
     novelty = add_command(commands, "novelty", "How unlike the library each paper of a day is: a percentile "
@@ -25,8 +27,9 @@ def register(commands) -> None:
                           "semdigest novelty --date 2026-06-09 -k 10", run_novelty)
     novelty.add_argument("--date", type=iso_date, required=True, help="the day's digest date")
     novelty.add_argument("-k", type=at_least(1), default=10, help="how many papers, most novel first (default 10)")
-    novelty.add_argument("--json", action="store_true", help="print JSON")
-    novelty.add_argument("--csv", action="store_true", help="print CSV (every paper of the day)")
+    output = novelty.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON")
+    output.add_argument("--csv", action="store_true", help="print CSV (every paper of the day)")
     add_library_option(novelty)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LibraryError
+from ..plural import plural
 from ._common import add_command, note
 from .library_cmds import add_library_option, embedder, open_library
 
@@ -51,7 +52,7 @@ def run_vectors(args) -> int:
     ids, matrix = _read_vectors(Path(args.file), args.ids)
     with open_library(args) as library:
         added = library.add_vectors(embedder(args), ids, matrix)
-    note(f"added {added} vectors to {args.library or 'the library'}")
+    note(f"added {plural(added, 'vector')} to {args.library or 'the library'}")
     return 0
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import LibraryError
 from ..library import Library, text_hash
 from ..models import get_model
+from ..plural import plural
 from ..store import PaperFilter, PaperStore
 from ..terms import paper_text, term_counts
 from ._common import note
@@ -44,8 +45,9 @@ def run_copy(args) -> int:
         raise LibraryError("library copy needs SRC and DST: semdigest library copy SRC DST")
     with Library.open(args.src, create=False) as source, Library.open(args.dst) as target:
         counts, digest = copy_library(source.store, target.store)
-        note(f"copied {counts['papers']} papers, {counts['appearances']} digest dates and "
-             f"{sum(v for k, v in counts.items() if k.startswith('vectors'))} vectors from {source.store.location} "
+        vectors = sum(v for k, v in counts.items() if k.startswith("vectors"))
+        note(f"copied {plural(counts['papers'], 'paper')}, {plural(counts['appearances'], 'digest date')} and "
+             f"{plural(vectors, 'vector')} from {source.store.location} "
              f"to {target.store.location}; checksum {digest[:16]} equal on both sides")
     return 0
 
@@ -53,7 +55,7 @@ def run_copy(args) -> int:
 def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int], str]:
     """Copy every paper, digest date, linked vector and interest; returns the counts and the checksum."""
     if target.count_papers() or target.models():
-        raise LibraryError(f"{target.location} already holds {target.count_papers()} papers; copy into an empty "
+        raise LibraryError(f"{target.location} already holds {plural(target.count_papers(), 'paper')}; copy into an empty "
                            "library (a new file, or a new ?schema=NAME)")
     models = list(source.models())
     total = source.count_papers()
@@ -72,7 +74,7 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
             terms.flush()
             bar.close()
             if models:
-                note(f"building the vector index of {len(models)} model(s) in {target.location}")
+                note(f"building the vector index of {plural(len(models), 'model')} in {target.location}")
         for name in source.interest_names():
             target.save_interest(source.get_interest(name))
         for model in models:

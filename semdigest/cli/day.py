@@ -7,28 +7,32 @@ import math
 from pathlib import Path
 
 from ..readers import read
-from ._common import add_command, at_least, iso_date, note
+from ._common import SEED, add_command, at_least, iso_date, note, since_not_after_until
 from .library_cmds import add_library_option, embedder, open_library
 
 
 def _topic_options(parser) -> None:
-    parser.add_argument("--n-topics", type=at_least(1), help="exactly this many topics (default: chosen from the data)")
-    parser.add_argument("--max-topics", type=at_least(1), default=12, help="most topics to choose from (default 12)")
+    how_many = parser.add_mutually_exclusive_group()  # --max-topics bounds the choice --n-topics makes
+    how_many.add_argument("--n-topics", type=at_least(1), help="exactly this many topics (default: chosen from the data)")
+    how_many.add_argument("--max-topics", type=at_least(2, " (the number of topics is chosen from 2 up to it)"),
+                          help="most topics to choose from (default 12)")
     parser.add_argument("--method", choices=["kmeans", "agglomerative"], default="kmeans",
                         help="how topics are cut from the layout (default kmeans)")
-    parser.add_argument("--seed", type=at_least(0), default=42, help="random seed (default 42)")
+    parser.add_argument("--seed", type=SEED, default=42, help="random seed (default 42)")
 
 
 def _range_options(parser) -> None:
     parser.add_argument("--date", type=iso_date, help="papers of this day's digest")
     parser.add_argument("--since", type=iso_date, help="papers first seen on or after DATE")
     parser.add_argument("--until", type=iso_date, help="papers first seen on or before DATE")
+    parser.rules.append(since_not_after_until)
 
 
 def _topic_model(args):
     from ..topics import TopicModel
 
-    return TopicModel(n_topics=args.n_topics, max_topics=args.max_topics, method=args.method, random_state=args.seed)
+    chosen = {"max_topics": args.max_topics} if args.max_topics else {}
+    return TopicModel(n_topics=args.n_topics, method=args.method, random_state=args.seed, **chosen)
 
 
 def register(commands) -> None:
@@ -66,6 +70,7 @@ def run_day(args) -> int:
     for warning in digest.warnings[:3]:
         note(f"warning: {warning}")
     topic_model = _topic_model(args)
+    topic_model.check_params(len(digest))  # before the library: settings the day cannot meet change nothing
     Path(args.out).mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing
     with open_library(args, create=True) as library:
         report = day_report(library, digest, args.out, model=embedder(args),

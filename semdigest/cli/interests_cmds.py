@@ -6,16 +6,14 @@ import csv
 import json
 import sys
 
-from ..library import default_path
-from ._common import add_command, arxiv_id, iso_date, note
-from .library_cmds import add_library_option, embedder, open_library
+from ._common import add_command, arxiv_id, iso_date, note, words
+from .library_cmds import add_library_option, embedder, library_help, open_library
 
 _RANKERS = ("combined", "nearest", "classifier")
 
 
 def _library_option(parser) -> None:
-    parser.add_argument("--library", metavar="PATH",
-                        help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
+    parser.add_argument("--library", metavar="PATH", help=library_help())
 
 
 # The forms `related` takes: one id grammar (semdigest/arxiv_ids.py) for every command.
@@ -37,7 +35,7 @@ def register(commands) -> None:
                            'semdigest interests describe coding "error-correcting codes and channel capacity"',
                            run_describe)
     describe.add_argument("name", help="the interest's name")
-    describe.add_argument("text", help="what the interest is about, in words")
+    describe.add_argument("text", type=words, help="what the interest is about, in words")
 
     bib = add_command(sub, "import", "Add the papers of a BibTeX file or Zotero export to an interest.",
                       "semdigest interests import games my-library.bib", run_import)

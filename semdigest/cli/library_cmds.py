@@ -7,20 +7,21 @@ from contextlib import ExitStack
 
 from ..backends import BACKENDS
 from ..embedding import Embedder
-from ..library import Library, default_path
+from ..library import ENV_VAR, Library, user_library_path
+from ..plural import plural
 from ..results import Hits
-from ..store.urls import masked
-from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date, note, words
+from ._common import (EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date,
+                      note, since_not_after_until, words)
 
 
-def _shown(location) -> str:
-    """A library location as help text may show it: never a password."""
-    return masked(location) if isinstance(location, str) else str(location)
+def library_help(what: str = "library file or postgresql:// URL") -> str:
+    """--library's help. It names $SEMDIGEST_LIBRARY and never shows its value: --help then
+    works whatever the variable holds (a malformed URL, a password)."""
+    return f"{what} (default: ${ENV_VAR} if set, else {user_library_path()})"
 
 
 def add_library_option(parser) -> None:
-    parser.add_argument("--library", metavar="PATH",
-                        help=f"library file or postgresql:// URL (default: $SEMDIGEST_LIBRARY or {_shown(default_path())})")
+    parser.add_argument("--library", metavar="PATH", help=library_help())
     parser.add_argument("--model", help="model name from models.yaml (default: its default)")
     parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     parser.add_argument("--backend", help=f"auto (default: the fastest that passes the quality gate) "
@@ -38,6 +39,7 @@ def _filters(parser) -> None:
     parser.add_argument("--until", type=iso_date, help="only papers first seen on or before DATE")
     parser.add_argument("--category", action="append", help="only papers in this category (repeatable)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.rules.append(since_not_after_until)
 
 
 def register(commands) -> None:
@@ -55,17 +57,25 @@ def register(commands) -> None:
 
     related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",
                           "semdigest related 2602.04994 -k 5 --category cs.CV", run_related)
-    related.add_argument("arxiv_id", nargs="?", type=arxiv_id,
-                         help="a paper of the library: 2606.04092, 2606.04092v2, arXiv:2606.04092 or its arxiv.org URL")
-    related.add_argument("--day", type=iso_date, help="for every paper of this day: its nearest earlier papers")
+    query = related.add_mutually_exclusive_group(required=True)
+    query.add_argument("arxiv_id", nargs="?", type=arxiv_id, metavar="ID",
+                       help="a paper of the library: 2606.04092, 2606.04092v2, arXiv:2606.04092 or its arxiv.org URL")
+    query.add_argument("--day", type=iso_date, help="for every paper of this day: its nearest earlier papers")
     add_library_option(related)
     _filters(related)
+    related.rules.append(_day_takes_no_filters)
 
     search = add_command(commands, "search", "Papers nearest to a free-text description.",
                          'semdigest search "tactile sensing for robot grasping" -k 5', run_search)
     search.add_argument("text", type=words, help="what you are looking for, in words")
     add_library_option(search)
     _filters(search)
+
+
+def _day_takes_no_filters(args) -> str | None:
+    if args.day and (args.since or args.until or args.category):
+        return "--since, --until and --category narrow the papers near an ID; --day takes none of them"
+    return None
 
 
 def open_library(args, create: bool = False) -> Library:
@@ -87,7 +97,7 @@ def run_ingest(args) -> int:
             note(f"library: {library}")
     if digests.failures:
         done = "the others were" if digests.read else "nothing was ingested and no library was created or changed"
-        note(f"semdigest: {digests.failures} path(s) could not be read and were not ingested; {done}")
+        note(f"semdigest: {plural(digests.failures, 'path')} could not be read or ingested; {done}")
     digests.report_incomplete()
     return digests.exit_status()
 
@@ -101,9 +111,6 @@ def run_related(args) -> int:
             for arxiv_id, hits in results.items():
                 _show(hits, args.json)
             return 0
-        if not args.arxiv_id:
-            note("semdigest: error: give an arXiv id, or --day DATE; see `semdigest related --help`")
-            return 2
         _show(library.related(args.arxiv_id, k=args.k, since=args.since, until=args.until,
                               categories=args.category, model=embedder(args)), args.json)
     return 0

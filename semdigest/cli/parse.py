@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 
+from ..plural import plural
 from ..records import Digest
 from ._common import EXIT_STATUS, DigestFiles, add_command, incomplete_note, iso_date, note
 
@@ -30,9 +31,10 @@ def register(commands) -> None:
 def summary_line(digest: Digest) -> str:
     return (
         f"{digest.source}: {digest.format}, date {digest.date or 'unknown'}, "
-        f"{len(digest)} papers in {len(digest.categories())} categories, "
-        f"{digest.duplicates} duplicates, {len(digest.skipped)} skipped, "
-        f"{digest.fallbacks} with fallback summaries, {len(digest.warnings)} warnings{incomplete_note(digest)}"
+        f"{plural(len(digest), 'paper')} in {plural(len(digest.categories()), 'category')}, "
+        f"{plural(digest.duplicates, 'duplicate')}, {len(digest.skipped)} skipped, "
+        f"{digest.fallbacks} with fallback summaries, {plural(len(digest.warnings), 'warning')}"
+        f"{incomplete_note(digest)}"
     )
 
 
@@ -55,7 +57,7 @@ def run(args) -> int:
                 row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
                 writer.writerow(row)
     if digests.failures:
-        note(f"semdigest: {digests.failures} path(s) could not be read (named above); "
-             f"{digests.read} file(s) were read")
+        note(f"semdigest: {plural(digests.failures, 'path')} could not be read (named above); "
+             f"{plural(digests.read, 'file')} read in full")
     digests.report_incomplete()
     return digests.exit_status()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import LibraryError
-from ._common import add_command, iso_date, note
+from ._common import add_command, iso_date, note, since_not_after_until
 from .library_cmds import add_library_option, open_library
 
 NOTES = """\
@@ -22,6 +22,7 @@ def register(commands) -> None:
                          "semdigest trends --since 2026-06-01 --until 2026-06-14 --out trends/", run_trends, NOTES)
     trends.add_argument("--since", type=iso_date, help="first day (default: the first tracked day)")
     trends.add_argument("--until", type=iso_date, help="last day (default: the last tracked day)")
+    trends.rules.append(since_not_after_until)
     output = trends.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON (dates, totals, topics with sizes, events)")
     output.add_argument("--csv", action="store_true", help="print CSV: date, topic, label, size, share, events")
@@ -32,8 +33,6 @@ def register(commands) -> None:
 def run_trends(args) -> int:
     from ..trends import Trends
 
-    if args.since and args.until and args.since > args.until:
-        raise LibraryError(f"--since {args.since} is after --until {args.until}; swap them")
     out = Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..plural import plural
 from ..records import Skipped
 from .bibtex import BibtexFile
 from .model import Interest, Reference
@@ -36,7 +37,7 @@ class ImportSummary:
 
     def __str__(self) -> str:
         parts = [
-            f"{self.source} -> {self.interest!r}: {self.entries} entries",
+            f"{self.source} -> {self.interest!r}: {plural(self.entries, 'entry')}",
             f"{len(self.by_id)} by arXiv id",
             f"{len(self.by_title)} by title",
             f"{len(self.by_id_not_in_library)} by arXiv id not in the library yet",

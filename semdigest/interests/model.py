@@ -90,6 +90,8 @@ class Interest:
         return replace(self, papers=tuple(i for i in self.papers if i not in gone))
 
     def describe(self, text: str) -> "Interest":
+        if not text.strip():  # it would be dropped below, leaving the user's request undone
+            raise InterestError(f"the description of {self.name!r} is empty; say in words what it is about")
         return replace(self, descriptions=self.descriptions + (text,))
 
     def add_references(self, references: Iterable[Reference]) -> "Interest":

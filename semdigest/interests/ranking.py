@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..plural import plural
 from .model import Interest
 from .rankers import CombinedRanker, LinearRanker, NearestRanker
 from .vectors import InterestVectors
@@ -61,7 +62,7 @@ class Ranking(list):
         return pd.DataFrame([p.as_dict() for p in self], columns=columns)
 
     def __repr__(self) -> str:
-        lines = [f"{len(self)} papers for {self.interest!r} ({self.ranker})"]
+        lines = [f"{plural(len(self), 'paper')} for {self.interest!r} ({self.ranker})"]
         for paper in self[:20]:
             mark = f"  [{paper.mark}]" if paper.mark else ""
             lines.append(f"{paper.rank:>4}. {paper.score:+.3f}  {paper.url}  {paper.title[:70]}{mark}")
@@ -78,7 +79,7 @@ class Ranking(list):
             f"<td>{html.escape(', '.join(p.terms))}</td><td>{html.escape(p.mark or '')}</td></tr>"
             for p in self
         )
-        return (f"<p><b>{len(self)} papers</b> for {html.escape(self.interest)} ({html.escape(self.ranker)})</p>"
+        return (f"<p><b>{plural(len(self), 'paper')}</b> for {html.escape(self.interest)} ({html.escape(self.ranker)})</p>"
                 "<table><tr><th>#</th><th>score</th><th>arXiv</th><th>title</th><th>closest interest papers</th>"
                 "<th>shared terms</th><th>mark</th></tr>"
                 f"{rows}</table>")

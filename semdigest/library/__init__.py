@@ -19,8 +19,9 @@ from ..arxiv_ids import canonical_id
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
 from ..models import ModelSpec, get_model
+from ..plural import plural
 from ..readers import date_from_name
-from ..records import Digest, Paper
+from ..records import Digest, Paper, as_date, as_texts
 from ..results import Hits
 from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
@@ -40,6 +41,11 @@ def default_path() -> Path | str:
     if os.environ.get(ENV_VAR):
         value = os.environ[ENV_VAR]
         return value if value.startswith(POSTGRES_SCHEMES) else Path(value).expanduser()
+    return user_library_path()
+
+
+def user_library_path() -> Path:
+    """library.sqlite in the user's data directory: the library when $SEMDIGEST_LIBRARY is unset."""
     return Path(platformdirs.user_data_dir("semdigest")) / "library.sqlite"
 
 
@@ -140,6 +146,10 @@ class Library(PlacementMixin):
     def rebuild_index(self, model: str | Embedder | None = None):
         """Build the model's vector index afresh from the library's vectors (with a progress bar);
         returns what the index says it now holds."""
+        key, held = self.embedder(model).key, self.store.models()
+        if key not in held:
+            raise LibraryError(f"the library {self.store.location} holds no {key} vectors, so there is no index to "
+                               f"rebuild (vectors held: {', '.join(held) or 'none'}); ingest with that model first")
         index = self.index(model)
         with self.store.write():
             return index.rebuild(extend=False)
@@ -204,12 +214,12 @@ class Library(PlacementMixin):
         Each row must be the model's unit-length embedding of the paper's document text; the
         papers must be in the library. Returns how many papers got a new vector."""
         embedder = self.embedder(model)
-        ids, matrix = list(ids), np.asarray(matrix)
+        ids, matrix = list(as_texts(ids, "ids")), np.asarray(matrix)
         _check_vectors(ids, matrix, embedder.spec)
         papers = self.store.get_papers(ids)
         unknown = [i for i in ids if i not in papers]
         if unknown:
-            raise LibraryError(f"{len(unknown)} of {len(ids)} ids are not in the library {self.store.location} "
+            raise LibraryError(f"{len(unknown)} of {plural(len(ids), 'id')} not in the library {self.store.location} "
                                f"(first: {', '.join(unknown[:3])}); ingest their digests first")
         hashes = [text_hash(embedder.spec.document_text(papers[i])) for i in ids]
         with self.store.write():
@@ -250,13 +260,14 @@ class Library(PlacementMixin):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def papers(self, since: dt.date | None = None, until: dt.date | None = None,
-               categories: Iterable[str] | None = None, date: dt.date | None = None,
-               ids: Iterable[str] | None = None):
+    def papers(self, since: dt.date | str | None = None, until: dt.date | str | None = None,
+               categories: str | Iterable[str] | None = None, date: dt.date | str | None = None,
+               ids: str | Iterable[str] | None = None):
         """Papers as a pandas DataFrame, one row per paper, sorted by arXiv id.
 
         ``date`` keeps papers that appeared in that day's digest (re-publications too);
-        ``since`` / ``until`` filter on the date a paper was first seen."""
+        ``since`` / ``until`` filter on the date a paper was first seen. Dates may be ISO text
+        ("2026-06-09"); ``categories`` and ``ids`` one string or a list of them."""
         import pandas as pd
 
         rows = []
@@ -269,6 +280,8 @@ class Library(PlacementMixin):
 
     def paper(self, arxiv_id: str) -> Paper:
         """A paper of the library, its id written any way (2606.04092v2, arXiv:…, an abs URL)."""
+        if not isinstance(arxiv_id, str):
+            raise TypeError(f"give one arXiv id as a string (2606.04092), not {type(arxiv_id).__name__}")
         key = canonical_id(arxiv_id) or arxiv_id
         found = self.store.get_papers([key]).get(key)
         if found is None:
@@ -278,12 +291,12 @@ class Library(PlacementMixin):
             )
         return found
 
-    def vectors(self, model: str | Embedder | None = None, ids: Iterable[str] | None = None
+    def vectors(self, model: str | Embedder | None = None, ids: str | Iterable[str] | None = None
                 ) -> tuple[list[str], np.ndarray]:
-        """(ids sorted, unit-vector matrix) of papers embedded with ``model``."""
+        """(ids sorted, unit-vector matrix) of papers embedded with ``model``; ``ids`` (one or a
+        list) keeps only those."""
         embedder = self.embedder(model)
-        where = PaperFilter(ids=tuple(ids)) if ids is not None else PaperFilter()
-        linked = self.store.linked_vectors(embedder.key, where)
+        linked = self.store.linked_vectors(embedder.key, PaperFilter(ids=ids))
         matrix = linked.matrix if linked.matrix.size else np.zeros((0, embedder.spec.dimension), np.float32)
         return linked.arxiv_ids, matrix
 
@@ -306,6 +319,8 @@ class Library(PlacementMixin):
         """The k papers nearest to a free-text description."""
         from .. import neighbors
 
+        if not isinstance(text, str):
+            raise TypeError(f"search takes the text to look for as a string, not {type(text).__name__}")
         if not text.strip():
             raise LibraryError("the search text is empty; describe what you are looking for")
         embedder = self._query_embedder(model)
@@ -318,6 +333,7 @@ class Library(PlacementMixin):
         the terms each shares with it, unless ``explain`` is False)."""
         from .. import neighbors
 
+        date = as_date(date, "date", required=True)
         ids, matrix = self.vectors(model, ids=self.store.arxiv_ids(PaperFilter(date=date)))
         papers = self.store.get_papers(ids)
         return neighbors.seen_before(self.index(model), self.store, [papers[i] for i in ids], matrix, date,
@@ -364,6 +380,7 @@ class Library(PlacementMixin):
         """
         from .. import interests as fy
 
+        date = as_date(date, "date", required=True)
         if interest is None:
             rankings = {}
             for name in self.interests():
@@ -430,14 +447,15 @@ class Library(PlacementMixin):
         """
         from ..topics.tracking import TopicTracker
 
-        fit, ids = _topic_fit(topics, ids)
+        date = as_date(date, "date", required=True)
+        fit, ids = _topic_fit(topics, as_texts(ids, "ids"))
         embedder = self.embedder(model)
         if vectors is None:
             found, matrix = self.vectors(embedder, ids=ids)
             row = {i: n for n, i in enumerate(found)}
             missing = [i for i in ids if i not in row]
             if missing:
-                raise LibraryError(f"{len(missing)} papers have no {embedder.key} vector (first: {missing[0]}); "
+                raise LibraryError(f"{plural(len(missing), 'paper')} without a {embedder.key} vector (first: {missing[0]}); "
                                    "ingest their digest first")
             vectors = matrix[[row[i] for i in ids]]
         with self.store.write():
@@ -453,6 +471,7 @@ class Library(PlacementMixin):
 
     def tracked_day(self, date: dt.date):
         """What was stored for a tracked day (a ``TrackedDay``), or None if it was not tracked."""
+        date = as_date(date, "date", required=True)
         if date not in self.store.tracked_dates():
             return None
         return self._stored_day(date)
@@ -485,6 +504,7 @@ class Library(PlacementMixin):
         share (of the day's papers); by date, then size."""
         import pandas as pd
 
+        since, until = as_date(since, "since"), as_date(until, "until")
         frame = pd.DataFrame(self.store.topic_sizes(since, until),
                              columns=["date", "topic", "size", "label"])[["date", "topic", "label", "size"]]
         frame["share"] = frame["size"] / frame.groupby("date")["size"].transform("sum")
@@ -496,7 +516,7 @@ class Library(PlacementMixin):
         import pandas as pd
 
         labels = self._topic_labels()
-        events = self.store.topic_events(since, until)
+        events = self.store.topic_events(as_date(since, "since"), as_date(until, "until"))
         return pd.DataFrame([{"date": e.date, "kind": e.kind, "topic": e.topic, "others": list(e.others),
                               "label": labels.get(e.topic, ""), "what": str(e)} for e in events],
                             columns=["date", "kind", "topic", "others", "label", "what"])
@@ -536,8 +556,7 @@ _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primar
 
 
 def _filter(since=None, until=None, categories=None, date=None, ids=None) -> PaperFilter:
-    return PaperFilter(since=since, until=until, date=date, categories=tuple(categories or ()),
-                       ids=tuple(ids) if ids is not None else None)
+    return PaperFilter(since=since, until=until, date=date, categories=categories or (), ids=ids)
 
 
 def _topic_fit(topics, ids):
@@ -548,7 +567,7 @@ def _topic_fit(topics, ids):
         raise LibraryError("track_topics needs a TopicMap, or a fitted TopicModel and the ids it was fitted on")
     ids = list(ids)
     if len(ids) != len(topics.labels_):
-        raise LibraryError(f"{len(ids)} ids for a TopicModel fitted on {len(topics.labels_)} papers")
+        raise LibraryError(f"{plural(len(ids), 'id')} for a TopicModel fitted on {plural(len(topics.labels_), 'paper')}")
     return topics, ids
 
 
@@ -590,8 +609,8 @@ def _check_vectors(ids: list[str], matrix: np.ndarray, spec: ModelSpec) -> None:
     norms = np.linalg.norm(matrix.astype(np.float64), axis=1)
     if not np.all(np.isfinite(norms)) or np.any(np.abs(norms - 1) > _UNIT_TOLERANCE):
         bad = int(np.sum(~np.isfinite(norms) | (np.abs(norms - 1) > _UNIT_TOLERANCE)))
-        raise LibraryError(f"{bad} vectors are not unit length (normalise them: v / ||v||, as "
+        raise LibraryError(f"not unit length: {plural(bad, 'vector')} (normalise them: v / ||v||, as "
                            "sentence-transformers' normalize_embeddings=True does)")
 
 
-__all__ = ["Library", "IngestResult", "default_path", "text_hash"]
+__all__ = ["Library", "IngestResult", "default_path", "text_hash", "user_library_path"]

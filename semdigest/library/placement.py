@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from ..errors import LibraryError
-from ..maps.reference import REFERENCE_SIZE, fit_reference, place, reference_sample
+from ..maps.reference import MIN_REFERENCE_SIZE, REFERENCE_SIZE, fit_reference, place, reference_sample
 from ..novelty import (CALIBRATION_SAMPLE, NOVELTY_K, SAME_DAY_MARGIN, Calibration, calibration_rows,
                        closeness)
+from ..records import as_date
 from ..store import PaperFilter
 
 # While the reference was fitted on fewer papers than this, it is refitted whenever the library
@@ -35,6 +36,9 @@ class PlacementMixin:
     def rebuild_reference(self, model=None, size: int = REFERENCE_SIZE, seed: int = 42) -> dict:
         """Fit the reference map afresh on (a seeded sample of) the library's papers and forget
         every placed position: every map drawn from now on uses the new reference."""
+        if size < MIN_REFERENCE_SIZE:
+            raise LibraryError(f"size={size}: fit the reference on at least {MIN_REFERENCE_SIZE} papers "
+                               "(a smaller library is fitted whole)")
         embedder = self.embedder(model)
         ids = self.store.arxiv_ids(PaperFilter())
         chosen = [ids[i] for i in reference_sample(ids, size, seed)]
@@ -73,7 +77,7 @@ class PlacementMixin:
 
         embedder = self.embedder(model)
         self._current_reference(embedder)
-        linked = self.store.linked_vectors(embedder.key, PaperFilter(ids=tuple(ids)))
+        linked = self.store.linked_vectors(embedder.key, PaperFilter(ids=ids))
         stored = {p[0]: p for p in self.store.map_points(embedder.key, linked.arxiv_ids)}
         missing = [i for i, (a, v) in enumerate(zip(linked.arxiv_ids, linked.vector_ids))
                    if a not in stored or (not stored[a][4] and stored[a][1] != v)]  # text changed: re-place
@@ -104,6 +108,7 @@ class PlacementMixin:
         import pandas as pd
 
         embedder = self.embedder(model)
+        date = as_date(date, "date", required=True)
         ids, matrix = self.vectors(embedder, ids=self.store.arxiv_ids(PaperFilter(date=date)))
         papers = self.store.get_papers(ids)
         nearest: dict[str, list[tuple[str, float]]] = {}

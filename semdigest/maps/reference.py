@@ -22,6 +22,9 @@ from ..index.exact import top_k
 from .projection import MAP_MIN_DIST, neighbour_graph
 
 REFERENCE_SIZE = 10_000  # papers fitted; more cost UMAP time (about linear) and barely move the map
+# The least a rebuild may be asked to fit on (a smaller library is fitted whole): a handful of
+# papers is no map of a library, and every other paper would be placed among them.
+MIN_REFERENCE_SIZE = 100
 PLACE_NEIGHBORS = 3      # reference papers a placed paper is averaged from (fewer: truer neighbours, stacked points)
 
 

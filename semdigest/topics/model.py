@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from threadpoolctl import threadpool_limits
 
+from ..errors import TopicError
 from ..maps.projection import neighbour_graph
 from .labels import describe_topics
 
@@ -30,6 +31,8 @@ MIN_PAPERS = 10
 MIN_MEAN_TOPIC_SIZE = 8
 # No topic may hold more than this share of the papers when another choice avoids it.
 MAX_TOPIC_SHARE = 0.6
+# Seeds of numpy, KMeans and UMAP are 32-bit.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -149,24 +152,35 @@ class TopicModel:
     def __repr__(self) -> str:
         return f"TopicModel({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
-    def _validate_params(self) -> None:
+    def check_params(self, n_papers: int | None = None) -> None:
+        """Raise a TopicError (a ValueError) for invalid parameters, or for ones that ``n_papers``
+        papers cannot meet: a caller checks before the work that leads to the fit (``day``
+        before it ingests)."""
         for name, allowed in self._parameter_constraints.items():
             value = getattr(self, name)
             ok = value in allowed if isinstance(allowed, set) else isinstance(value, allowed)
             if isinstance(value, bool) or not ok:
-                raise ValueError(f"TopicModel: {name}={value!r} is not valid ({allowed})")
+                raise TopicError(f"TopicModel: {name}={value!r} is not valid ({allowed})")
             if name == "min_confidence" and not 0 <= value <= 1:
-                raise ValueError(f"TopicModel: min_confidence={value!r} must be between 0 and 1")
+                raise TopicError(f"TopicModel: min_confidence={value!r} must be between 0 and 1")
             if isinstance(value, Integral) and name not in ("random_state", "min_confidence") and value < 1:
-                raise ValueError(f"TopicModel: {name}={value!r} must be at least 1")
+                raise TopicError(f"TopicModel: {name}={value!r} must be at least 1")
         if self.n_neighbors < 2:
-            raise ValueError(f"TopicModel: n_neighbors={self.n_neighbors!r} must be at least 2")
+            raise TopicError(f"TopicModel: n_neighbors={self.n_neighbors!r} must be at least 2")
+        if self.max_topics < 2:
+            raise TopicError(f"TopicModel: max_topics={self.max_topics!r}: the number of topics is chosen from 2 "
+                             "up to it; give 2 or more (n_topics=1 gives one topic)")
+        if not 0 <= self.random_state <= MAX_SEED:
+            raise TopicError(f"TopicModel: random_state={self.random_state!r} must be between 0 and {MAX_SEED}")
+        if self.n_topics and n_papers is not None and n_papers >= MIN_PAPERS and self.n_topics > n_papers // 2:
+            raise TopicError(f"{self.n_topics} topics asked of {n_papers} papers: give at most {n_papers // 2} "
+                             "(two papers a topic), or let the number be chosen")
 
     def fit(self, X, ids=None, texts=None) -> "TopicModel":
         """Fit on unit vectors ``X``; ``ids`` fix the canonical order, ``texts`` give the labels."""
-        self._validate_params()
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
+        self.check_params(n)
         ids = [str(i) for i in ids] if ids is not None else [f"{i:09d}" for i in range(n)]
         texts = list(texts) if texts is not None else [""] * n
         if not (len(ids) == len(texts) == n):
