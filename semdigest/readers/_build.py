@@ -26,7 +26,10 @@ def make_paper(
     date: dt.date | None,
     source: str,
     line: int,
+    **metadata,
 ) -> Paper:
+    """A Paper from one entry's raw fields, or EntryError. ``metadata``: Paper's arXiv-metadata
+    fields (doi, versions, ...), already checked by the reader, passed through as they are."""
     parsed = parse_arxiv_id(id_text or "")
     if parsed is None:
         raise EntryError(f"no arXiv id in {id_text!r}")
@@ -57,6 +60,7 @@ def make_paper(
         line=line,
         flagged=flagged,
         **fields,
+        **metadata,
     )
 
 
