@@ -120,7 +120,7 @@ def joined_names(parsed, field: str) -> list[str]:
         try:
             if type(parts) is not list:
                 raise TypeError
-            name = " ".join((*parts[1:2], *parts[:1], *parts[2:]))  # join takes texts only
+            name = " ".join((*parts[1:2], *parts[:1], *parts[2:])).strip()  # join takes texts only
         except TypeError:
             raise EntryError(f"{field}[{position}]: expected [last, first, suffix] texts, found {parts!r:.60}") from None
         names.append(unlatex(text(name, f"{field}[{position}]")))

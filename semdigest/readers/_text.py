@@ -43,10 +43,12 @@ def clean(text: str | None) -> str:
     other control characters dropped, runs of whitespace (wrapping, indentation) collapsed."""
     if not text:
         return ""
-    if text.isprintable():  # the common case: no control character, no line break, no space but " "
-        if "  " not in text and text[0] != " " and text[-1] != " ":
-            return text
-    elif _DAMAGE.search(text):  # rare: most text has no control character but line breaks
+    flat = text.replace("\n", " ")
+    if flat.isprintable():  # the common case: no control character, and no whitespace but " "
+        while "  " in flat:  # (wrapped, indented lines) quicker than splitting into words
+            flat = flat.replace("  ", " ")
+        return flat.strip(" ")
+    if _DAMAGE.search(text):  # rare: most text has no control character but line breaks
         text = _ESCAPED_LATEX.sub(lambda m: _JSON_ESCAPES[m.group()], text)
         text = _CONTROL.sub(" ", text.replace("\x00", ""))
     # split() and a regex's \s agree on what whitespace is; split() is several times faster.
