@@ -42,17 +42,21 @@ def text(value, field: str) -> str | None:
     if type(value) is not str:
         raise EntryError(f"{field}: expected text, found {type(value).__name__}")
     if not value.isascii() and _SURROGATE.search(value):
-        raise EntryError(f"{field}: holds a lone surrogate ({_SURROGATE.search(value).group()!a}), "
-                         "which is not Unicode text")
+        raise _surrogate(value, field)
     return value
+
+
+def _surrogate(value: str, field: str) -> EntryError:
+    return EntryError(f"{field}: holds a lone surrogate ({_SURROGATE.search(value).group()!a}), "
+                      "which is not Unicode text")
 
 
 def optional(get, names=OPTIONAL) -> dict:
     """The bibliographic fields, each one line or None: ``get(key)`` gives arXiv's value."""
-    return {field: clean(text(get(key), key)) or None for key, field in names}
+    return {field: None if (value := get(key)) is None else clean(text(value, key)) or None for key, field in names}
 
 
-def submitted(value: str, field: str) -> dt.datetime:
+def submitted(value: str) -> dt.datetime:
     """A version's submission time, in UTC, from arXiv's RFC 2822 date."""
     try:  # the way arXiv writes them all: "Mon, 2 Apr 2007 19:18:42 GMT"
         _, day, month, year, clock, zone = value.split(" ")
@@ -66,7 +70,7 @@ def submitted(value: str, field: str) -> dt.datetime:
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        raise EntryError(f"{field}: {value!r} is not a date (arXiv writes 'Mon, 2 Apr 2007 19:18:42 GMT')") from None
+        raise EntryError(f"{value!r} is not a date (arXiv writes 'Mon, 2 Apr 2007 19:18:42 GMT')") from None
     return when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
 
 
@@ -91,7 +95,10 @@ def versions(pairs: Iterable[tuple[object, object]], field: str = "versions") ->
             raise EntryError(f"{field}[{position}].version: {name!r} is not a version such as 'v1'")
         if type(created) is not str:
             raise EntryError(f"{field}[{position}].created: expected text, found {type(created).__name__}")
-        found[int(digits)] = Version(int(digits), submitted(created, f"{field}[{position}].created"))
+        try:  # (the field's name is written only for an error: this runs for every version)
+            found[int(digits)] = Version(int(digits), submitted(created))
+        except EntryError as error:
+            raise EntryError(f"{field}[{position}].created: {error}") from None
     return tuple(sorted(found.values()))
 
 
@@ -123,7 +130,9 @@ def joined_names(parsed, field: str) -> list[str]:
             name = " ".join((*parts[1:2], *parts[:1], *parts[2:])).strip()  # join takes texts only
         except TypeError:
             raise EntryError(f"{field}[{position}]: expected [last, first, suffix] texts, found {parts!r:.60}") from None
-        names.append(unlatex(text(name, f"{field}[{position}]")))
+        if not name.isascii() and _SURROGATE.search(name):
+            raise _surrogate(name, f"{field}[{position}]")
+        names.append(unlatex(name) if "\\" in name or "{" in name else name)
     return names
 
 

@@ -39,10 +39,10 @@ def make_paper(
     if not abstract:
         raise EntryError("the entry has no abstract")
     fields, flagged = {}, False
-    for name in SUMMARY_FIELDS:
+    for name in SUMMARY_FIELDS if summaries else ():  # arXiv's own metadata has no summaries
         fields[name], was_fallback = summary_field(summaries.get(name))
         flagged |= was_fallback
-    categories = tuple(dict.fromkeys(c for c in map(clean, categories) if c))
+    categories = tuple(dict.fromkeys([c for c in map(clean, categories) if c]))
     primary = clean(primary_category) or (categories[0] if categories else None)
     if primary and primary not in categories:
         categories = (primary, *categories)
@@ -50,7 +50,7 @@ def make_paper(
         arxiv_id=parsed[0],
         version=parsed[1],
         title=title,
-        authors=tuple(a for a in map(clean, authors) if a),
+        authors=tuple([a for a in map(clean, authors) if a]),
         abstract=abstract,
         primary_category=primary,
         categories=categories,
