@@ -59,7 +59,7 @@ def snapshot_file(records: int, compress: str | None = None) -> Path:
                               for n in range(start_at, min(records, start_at + 10_000))).encode())
     partial.rename(path)
     print(f"wrote {records:,} records ({len(papers)} real papers cycled) to {path}: "
-          f"{path.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - start:.0f} s", flush=True)
+          f"{path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - start:.0f} s", flush=True)
     return path
 
 
@@ -142,7 +142,7 @@ def read_part(args) -> None:
     after = os.getloadavg()[0]
     rate_wall, rate_cpu = result["papers"] / result["wall_s"], result["papers"] / result["cpu_s"]
     print(f"CPU: {cpu_name()}; load average {load:.1f} before, {after:.1f} after; Python {platform.python_version()}")
-    print(f"read {path.name} ({path.stat().st_size / 1e9:.2f} GB): {result['papers']:,} papers, "
+    print(f"read {path.name} ({path.stat().st_size / 1e6:,.0f} MB): {result['papers']:,} papers, "
           f"{result['skipped']} skipped, " + (f"pinned to core {core}" if args.pin else "one process, one thread"))
     print(f"  {rate_wall:,.0f} records/s (wall, {result['wall_s']:.0f} s), {rate_cpu:,.0f} records/s of CPU time "
           f"({result['cpu_s']:.0f} s); peak memory {result['peak_mb']:.0f} MB (VmHWM of the reading process)")

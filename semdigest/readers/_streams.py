@@ -13,7 +13,9 @@ from pathlib import Path
 
 GZIP, ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
-_ZSTD_FEED = 1 << 16  # compressed bytes decompressed at a time: bounds the memory one step takes
+# Compressed bytes decompressed at a time: what one step holds is this times the compression
+# ratio (arXiv's JSON: about 5; a file of repeated records: hundreds).
+_ZSTD_FEED = 1 << 13
 
 
 class CutOff(Exception):
@@ -74,21 +76,23 @@ class _ZstdFrames(io.RawIOBase):
         import zstandard  # only for .zst files
 
         self._raw, self._new, self._error = raw, zstandard.ZstdDecompressor().decompressobj, zstandard.ZstdError
-        self._frame, self._in_frame, self._pending = self._new(), False, b""
+        self._frame, self._in_frame = self._new(), False
+        self._pending, self._at = b"", 0  # decompressed bytes not yet read, and where reading is
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        while not self._pending:
+        while self._at == len(self._pending):
             data = self._raw.read(_ZSTD_FEED)
             if not data:
                 if self._in_frame:
                     raise CutOff("zstd: the data ends inside a frame")
                 return 0
-            self._pending = self._decompress(data)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+            self._pending, self._at = self._decompress(data), 0
+        size = min(len(buffer), len(self._pending) - self._at)
+        buffer[:size] = self._pending[self._at:self._at + size]
+        self._at += size
         return size
 
     def _decompress(self, data: bytes) -> bytes:
