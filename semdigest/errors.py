@@ -40,3 +40,16 @@ class BibtexError(SemdigestError):
         self.source, self.reason, self.line = source, reason, line
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {reason}")
+
+
+class OAIError(SemdigestError):
+    """An OAI-PMH response that reports an error (``code`` as the protocol names it: badArgument,
+    badResumptionToken, ...) or that is no OAI-PMH page at all (``code`` None)."""
+
+    def __init__(self, source: str, reason: str, code: str | None = None):
+        self.source, self.reason, self.code = source, reason, code
+        super().__init__(f"{source}: {reason}")
+
+
+class HarvestError(SemdigestError):
+    """An OAI-PMH harvest that cannot go on: the server refuses, or keeps failing after retries."""

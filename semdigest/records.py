@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
 
@@ -43,12 +44,25 @@ def as_texts(value, name: str) -> tuple[str, ...] | None:
     return values
 
 
+class Version(NamedTuple):
+    """One version of an arXiv paper: its number and when it was submitted (UTC). A tuple:
+    a snapshot's millions of records make a few each, and tuples are quick to make."""
+
+    number: int
+    created: dt.datetime
+
+
 @dataclass(frozen=True)
 class Paper:
     """One arXiv paper as a digest describes it.
 
     ``arxiv_id`` never carries a version; ``version`` keeps it apart when the source had one.
     Summary fields are ``None`` when absent, empty, or a generator fallback (then ``flagged``).
+    ``date`` is the digest's date; for arXiv's own metadata (snapshot, OAI-PMH) it is the day
+    version 1 was submitted. The fields after ``flagged`` come from arXiv's metadata only:
+    ``versions`` as arXiv lists them, ``revised`` the day of the latest version (when later
+    than version 1), ``updated`` the last change of the metadata record (the snapshot's
+    ``update_date``, OAI-PMH's ``datestamp``), never a submission date.
     """
 
     arxiv_id: str
@@ -68,6 +82,15 @@ class Paper:
     source: str | None = None
     line: int | None = None
     flagged: bool = False
+    submitter: str | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    report_no: str | None = None
+    license: str | None = None
+    versions: tuple[Version, ...] = ()
+    revised: dt.date | None = None
+    updated: dt.date | None = None
 
     @property
     def url(self) -> str:
@@ -81,6 +104,9 @@ class Paper:
         row = asdict(self)
         row["authors"], row["categories"] = list(self.authors), list(self.categories)
         row["date"] = self.date.isoformat() if self.date else None
+        row["versions"] = [{"version": v.number, "created": v.created.isoformat()} for v in self.versions]
+        row["revised"] = self.revised.isoformat() if self.revised else None
+        row["updated"] = self.updated.isoformat() if self.updated else None
         return row
 
     def __repr__(self) -> str:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from ..errors import DigestError
 from ..records import Digest
-from . import feeds, jsonl, markdown
+from . import feeds, jsonl, markdown, snapshot
 from ._text import date_from_name, line_ends
 
-# Tried in order; markdown last because its markers may appear inside other formats' text.
-_FORMATS = (feeds, jsonl, markdown)
+# Tried in order; markdown last because its markers may appear inside other formats' text, the
+# snapshot before jsonl because its lines are JSON lines too.
+_FORMATS = (feeds, snapshot, jsonl, markdown)
 _MAX_BAD_BYTES = 0.01  # more undecodable bytes than this and the file is not text
 
 

@@ -27,8 +27,11 @@ def make_paper(
     date: dt.date | None,
     source: str,
     line: int,
+    **metadata,
 ) -> Paper:
-    parsed = split_arxiv_id(id_text)
+    """A Paper from one entry's raw fields, or EntryError. ``metadata``: Paper's arXiv-metadata
+    fields (doi, versions, ...), already checked by the reader, passed through as they are."""
+    parsed = split_arxiv_id(id_text or "")
     if parsed is None:
         raise EntryError(f"no arXiv id in {id_text!r}")
     title, abstract = clean(title), clean(abstract)
@@ -37,10 +40,10 @@ def make_paper(
     if not abstract:
         raise EntryError("the entry has no abstract")
     fields, flagged = {}, False
-    for name in SUMMARY_FIELDS:
+    for name in SUMMARY_FIELDS if summaries else ():  # arXiv's own metadata has no summaries
         fields[name], was_fallback = summary_field(summaries.get(name))
         flagged |= was_fallback
-    categories = tuple(dict.fromkeys(c for c in map(clean, categories) if c))
+    categories = tuple(dict.fromkeys([c for c in map(clean, categories) if c]))
     primary = clean(primary_category) or (categories[0] if categories else None)
     if primary and primary not in categories:
         categories = (primary, *categories)
@@ -48,7 +51,7 @@ def make_paper(
         arxiv_id=parsed[0],
         version=parsed[1],
         title=title,
-        authors=tuple(a for a in map(clean, authors) if a),
+        authors=tuple([a for a in map(clean, authors) if a]),
         abstract=abstract,
         primary_category=primary,
         categories=categories,
@@ -58,6 +61,7 @@ def make_paper(
         line=line,
         flagged=flagged,
         **fields,
+        **metadata,
     )
 
 
