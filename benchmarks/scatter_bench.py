@@ -6,15 +6,16 @@ components from npm, each drawing the same clustered layout in a real headless C
 For each candidate and size it reports the bundle size (raw and gzip -9), the time from
 handing the component typed arrays to its first frame holding every point, the same from
 navigation start (script download, parse and compile included), the latency from a wheel
-(zoom) or drag (pan) event to the end of the frame it redraws, and memory: the page's JS heap and the
-proportional set size (PSS) of all the browser's processes, beside a blank page's. Every
-request the page makes is recorded; one that leaves 127.0.0.1 is an error.
+(zoom) or drag (pan) event to the end of the frame it redraws, and memory: the page's JS
+heap and the proportional set size (PSS) of all the browser's processes, beside a blank
+page's. Every request the page makes is recorded; one that leaves 127.0.0.1 is an error.
 
-Candidates: regl-scatterplot (the vendored bundle in semdigest/app/static/vendor/, or
-DIR/regl-scatterplot.min.js), deck.gl's ScatterplotLayer in an OrthographicView
-(DIR/deck.min.js) and Embedding Atlas's EmbeddingView (DIR/embedding-atlas/, an ES module
-with its clustering worker). benchmarks/scatter_candidates.sh builds all three into DIR with
-npm and esbuild; a candidate whose bundle is missing is skipped with a note.
+Candidates: regl-scatterplot (DIR/regl-scatterplot.min.js, or the bundle vendored in
+semdigest/app/static/vendor/); the same under semdigest's map.js, which is what the app
+ships; deck.gl's ScatterplotLayer in an OrthographicView (DIR/deck.min.js); Embedding
+Atlas's EmbeddingView (DIR/embedding-atlas/, an ES module with its clustering worker).
+benchmarks/scatter_candidates.sh builds the three bundles into DIR with npm and esbuild; a
+candidate whose files are missing is skipped with a note.
 
 "First frame": the page wraps the WebGL / WebGPU draw calls; the first draw call that
 covers every point (count or instance count >= N, or an indirect draw for WebGPU) is the
@@ -186,11 +187,27 @@ async function mount(el, d) {
 }
 """
 
+# What semdigest ships: the vendored bundle under map.js, which builds the legend and the
+# category codes from a field's values (strings in the app; the codes as values here).
+SEMDIGEST_MOUNT = r"""
+async function mount(el, d) {
+  const map = SemdigestMap.create(el, { x: d.x, y: d.y, fields: { category: d.category },
+    pointSize: 3 });
+  await map.ready;
+  return map;
+}
+"""
+
 CANDIDATES = {
     "regl-scatterplot": {
         "files": ["regl-scatterplot.min.js"],
         "scripts": '<script src="regl-scatterplot.min.js"></script>\n'
                    f"<script>{REGL_MOUNT}\n__benchRun(mount);</script>",
+    },
+    "semdigest map.js": {
+        "files": ["regl-scatterplot.min.js", "map.js"],
+        "scripts": '<script src="regl-scatterplot.min.js"></script>\n<script src="map.js"></script>\n'
+                   f"<script>{SEMDIGEST_MOUNT}\n__benchRun(mount);</script>",
     },
     "deck.gl": {
         "files": ["deck.min.js"],
@@ -384,9 +401,9 @@ def run_once(pw, base: str, name: str, n: int) -> dict:
         browser.close()
 
 
-def bundle_sizes(folder: Path, files: list[str]) -> tuple[int, int]:
-    raw = sum((folder / f).stat().st_size for f in files)
-    gz = sum(len(gzip.compress((folder / f).read_bytes(), 9)) for f in files)
+def bundle_sizes(paths: list[Path]) -> tuple[int, int]:
+    raw = sum(p.stat().st_size for p in paths)
+    gz = sum(len(gzip.compress(p.read_bytes(), 9)) for p in paths)
     return raw, gz
 
 
@@ -418,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with the candidates' bundles (scatter_candidates.sh builds it)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=3, help="fresh browser per run; medians")
-    ap.add_argument("--only", nargs="+", choices=list(CANDIDATES))
+    ap.add_argument("--only", nargs="+", choices=list(CANDIDATES), metavar="NAME",
+                    help=f"some of: {', '.join(CANDIDATES)}")
     ap.add_argument("--json", type=Path, help="also write every run's figures here")
     args = ap.parse_args(argv)
 
@@ -439,20 +457,20 @@ def main(argv: list[str] | None = None) -> int:
             if args.only and name not in args.only:
                 continue
             sources = [args.bundle_dir] if args.bundle_dir else []
-            if name == "regl-scatterplot":
-                sources.append(VENDOR)
-            folder = next((s for s in sources if all((s / f).exists() for f in cand["files"])),
-                          None)
-            if folder is None:
-                print(f"note: {name} skipped, no {cand['files'][0]} (see --bundle-dir)")
+            sources += [VENDOR, VENDOR.parent]  # the vendored bundle, and map.js beside it
+            found = {f: next((s / f for s in sources if (s / f).exists()), None)
+                     for f in cand["files"]}
+            if None in found.values():
+                missing = [f for f, path in found.items() if path is None]
+                print(f"note: {name} skipped, no {missing[0]} (see --bundle-dir)")
                 continue
-            for f in cand["files"]:
+            for f, path in found.items():
                 (site / f).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(folder / f, site / f)
+                shutil.copy(path, site / f)
             (site / f"{name}.html").write_text(PAGE.format(
                 w=WIDTH, h=HEIGHT, palette=json.dumps(PALETTE), harness=HARNESS,
                 scripts=cand["scripts"]))
-            available[name] = bundle_sizes(folder, cand["files"])
+            available[name] = bundle_sizes(list(found.values()))
 
         server, base = serve(site)
         results = {}
@@ -477,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU: {cpu_line()}")
     print(f"Chromium {version} headless, WebGL renderer: {renderer}")
     print(f"page {WIDTH}x{HEIGHT}, {args.repeat} fresh browsers per cell, medians\n")
-    head = (f"{'component':<17} {'points':>7} {'bundle KiB':>10} {'gzip KiB':>8} "
+    head = (f"{'component':<18} {'points':>7} {'bundle KiB':>10} {'gzip KiB':>8} "
             f"{'mount->frame':>12} {'nav->frame':>10} {'zoom ms':>7} {'pan ms':>6} "
             f"{'heap MiB':>8} {'PSS MiB':>7} {'+blank':>6} {'drawn':>6}")
     print(head)
@@ -490,10 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         raw, gz = available[name]
         bad = [r for r in runs if "error" in r]
         if bad:
-            print(f"{name:<17} {n:>7} {raw / 1024:>10.0f} {gz / 1024:>8.0f}  error: "
+            print(f"{name:<18} {n:>7} {raw / 1024:>10.0f} {gz / 1024:>8.0f}  error: "
                   f"{bad[0]['error'][:200]} {bad[0]['console']}")
             continue
-        print(f"{name:<17} {n:>7} {raw / 1024:>10.0f} {gz / 1024:>8.0f} "
+        print(f"{name:<18} {n:>7} {raw / 1024:>10.0f} {gz / 1024:>8.0f} "
               f"{fmt(median_of(runs, 'mount_to_frame_ms'), '>10.0f')} ms "
               f"{fmt(median_of(runs, 'nav_to_frame_ms'), '>7.0f')} ms "
               f"{fmt(median_of(runs, 'zoom_latency_ms'), '>7.0f')} "
