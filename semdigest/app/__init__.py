@@ -1,0 +1,1 @@
+"""The reader's app: its vendored front-end under static/ (the server comes with issue 24)."""
