@@ -108,3 +108,10 @@ class DigestFiles:
         if not self.failures:
             return 0
         return 1 if self.read else 2
+
+
+def add_force_option(parser) -> None:
+    """--force, for the commands that write into an --out folder (``output_folder.claim``)."""
+    parser.add_argument("--force", action="store_true",
+                        help="write into --out even when it holds files semdigest did not write (they may be "
+                             "replaced); without it, --out must be new, empty or written by semdigest before")
