@@ -20,6 +20,10 @@ class LibraryError(SemdigestError):
     """A library file that is missing, foreign or damaged, or a request it cannot answer."""
 
 
+class OutputError(SemdigestError):
+    """A place semdigest will not write into: a folder holding files it did not write."""
+
+
 class ModelError(SemdigestError):
     """A model that is unknown or whose weights cannot be found locally."""
 

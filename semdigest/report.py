@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .csv_output import write_frame
 from .errors import LibraryError
+from .escaping import markdown_text, markdown_url
 from .library import IngestResult, Library
 from .librarymap import LibraryMap
 from .novelty import NOVELTY_K
 from .plural import plural
+from .output_folder import NewFiles, claim
 from .records import Digest
 from .results import Hits
 from .store import PaperFilter
@@ -59,16 +63,17 @@ class DayReport:
 
 
 def day_report(library: Library, digest: Digest, out: str | Path, model=None,
-               topic_model: TopicModel | None = None, k_related: int = 3, track: bool = True) -> DayReport:
+               topic_model: TopicModel | None = None, k_related: int = 3, track: bool = True,
+               force: bool = False) -> DayReport:
     """Ingest a digest, find its topics, draw both maps, and write index.html, report.md, papers.csv.
 
     With a dated digest and ``track``, the day's topics get the library's standing ids
     (``Library.track_topics``) and the report an "Across days" section. A digest without papers
     (header only: holidays) is a normal day: its report says so; an incomplete one
-    (``Digest.incomplete``) says that instead."""
+    (``Digest.incomplete``) says that instead. ``out`` must be new, empty or a folder semdigest
+    wrote before (``force``: any folder; see ``write_report``)."""
     (topic_model or TopicModel()).check_params(len(digest.papers))  # settings the day cannot meet: before any work
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim(out, force)  # before the ingest: a folder that is not ours is refused with nothing changed
     seconds = {}
     start = time.perf_counter()
     ingest = library.ingest(digest, model)
@@ -118,23 +123,28 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
 def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] | None = None,
                  summary: str = "", date: dt.date | None = None, for_you: Mapping | None = None,
                  novelty: pd.DataFrame | None = None, library_map: LibraryMap | None = None, tracked=None,
-                 incomplete: str | None = None) -> Path:
+                 incomplete: str | None = None, force: bool = False) -> Path:
     """Write map.png, map.html, papers.csv, report.md and index.html of a day into ``out``; and
     library-map.png / library-map.html when the day is drawn on the library's map. ``tracked``:
     the day's ``TrackedDay`` (topics across days), for the report's "Across days" section;
-    ``incomplete``: why the digest is not whole (Digest.incomplete), said at the top."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    ``incomplete``: why the digest is not whole (Digest.incomplete), said at the top.
+
+    ``out`` is made when missing; an existing folder must be empty or one semdigest wrote (it
+    holds ``output_folder.MARKER``), else OutputError, unless ``force``. The files replace the old
+    ones together once all are written: an error (a full disk: an OSError naming the file) leaves
+    the folder as it was."""
+    out = claim(out, force)
     earlier = earlier or {}
-    day.save_png(out / "map.png")
-    day.save_html(out / "map.html")
-    if library_map is not None:
-        library_map.save_png(out / LIBRARY_MAP_PNG)
-        library_map.save_html(out / LIBRARY_MAP_HTML)
-    papers_table(day, date, novelty, library_map).to_csv(out / "papers.csv", index=False, float_format="%.4g")
     across = {"novelty": novelty, "library_map": library_map, "tracked": tracked, "incomplete": incomplete}
-    (out / "report.md").write_text(report_markdown(day, earlier, summary, for_you, **across), encoding="utf-8")
-    (out / "index.html").write_text(report_html(day, earlier, summary, for_you, **across), encoding="utf-8")
+    with NewFiles(out) as files:
+        files.write("map.png", day.save_png)
+        files.write("map.html", day.save_html)
+        if library_map is not None:
+            files.write(LIBRARY_MAP_PNG, library_map.save_png)
+            files.write(LIBRARY_MAP_HTML, library_map.save_html)
+        files.write_text("papers.csv", papers_csv(day, date, novelty, library_map))
+        files.write_text("report.md", report_markdown(day, earlier, summary, for_you, **across))
+        files.write_text("index.html", report_html(day, earlier, summary, for_you, **across))
     return out / "index.html"
 
 
@@ -174,7 +184,7 @@ def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:
     top = novelty.dropna(subset=["novelty"]).head(NEW_HERE_K)
     if top.empty:
         return []
-    e = (lambda text: text) if markdown else html.escape
+    e = _escape(markdown)
     parts = (["## New here, unlike anything you have", "",
               "Novelty 0.99: further from the papers before it than 99% of your library's papers are.", ""]
              if markdown else ["<h2 id='new-here'>New here, unlike anything you have</h2>",
@@ -185,9 +195,9 @@ def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:
         near = (f"nearest earlier: {row.nearest_title} ({row.nearest_score:.2f})" if row.nearest_id
                 else "no earlier paper")
         if markdown:
-            parts.append(f"1. [{_md(row.title)}]({url}) — novelty {row.novelty:.2f}; {_md(near)}")
+            parts.append(f"1. [{e(row.title)}]({markdown_url(url)}) — novelty {row.novelty:.2f}; {e(near)}")
         else:
-            parts.append(f"<li><a href='{url}'>{e(row.title)}</a> <span class='seen'>novelty {row.novelty:.2f}; "
+            parts.append(f"<li><a href='{e(url)}'>{e(row.title)}</a> <span class='seen'>novelty {row.novelty:.2f}; "
                          f"{e(near)}</span></li>")
     parts += [""] if markdown else ["</ol>"]
     return parts
@@ -209,6 +219,14 @@ NO_AUTHORS = "authors not listed"
 NO_CATEGORY = "no category"
 CSV_COLUMNS = ["arxiv_id", "title", "date", "topic", "label", "confidence", "flagged", "novelty", "x", "y",
                "library_x", "library_y", "primary_category", "authors", "tldr", "code_url"]
+
+
+def papers_csv(day: TopicMap, date: dt.date | None = None, novelty: pd.DataFrame | None = None,
+               library_map: LibraryMap | None = None) -> str:
+    """papers.csv's text: ``papers_table`` through the one CSV writer (cells safe in a spreadsheet)."""
+    buffer = io.StringIO()
+    write_frame(buffer, papers_table(day, date, novelty, library_map), float_format="%.4g")
+    return buffer.getvalue()
 
 
 def papers_table(day: TopicMap, date: dt.date | None = None, novelty: pd.DataFrame | None = None,
@@ -271,9 +289,9 @@ def _rows(day: TopicMap, topic_id: int):
     return day.papers[day.papers["topic"] == topic_id].itertuples()
 
 
-def _md(text: str) -> str:
-    """Text that markdown shows as written inside link text."""
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+def _escape(markdown: bool) -> Callable[[str], str]:
+    """How a writer escapes every text that comes from a digest, an interest or a file name."""
+    return markdown_text if markdown else html.escape
 
 
 FOR_YOU_K = 10  # papers per interest in the report's "For you" section
@@ -284,18 +302,18 @@ def _for_you(rankings: dict, markdown: bool) -> list[str]:
     its score, the interest paper it is closest to and the terms they share; nothing without interests."""
     if not rankings:
         return []
-    e = (lambda text: text) if markdown else html.escape
+    e = _escape(markdown)
     parts = ["## For you", ""] if markdown else ["<h2 id='for-you'>For you</h2>"]
     for name, ranking in rankings.items():
-        parts += [f"### {name}", ""] if markdown else [f"<h3>{e(name)}</h3><ol class='foryou'>"]
+        parts += [f"### {e(name)}", ""] if markdown else [f"<h3>{e(name)}</h3><ol class='foryou'>"]
         for p in ranking:
             near = p.closest_titles[0] if p.closest_titles else ""
             terms = ", ".join(p.terms)
             if markdown:
-                parts.append(f"{p.rank}. [{p.title}]({p.url}) — score {p.score:.2f}; closest: {near}"
-                             + (f"; shares: {terms}" if terms else ""))
+                parts.append(f"{p.rank}. [{e(p.title)}]({markdown_url(p.url)}) — score {p.score:.2f}; "
+                             f"closest: {e(near)}" + (f"; shares: {e(terms)}" if terms else ""))
             else:
-                parts.append(f"<li><a href='{p.url}'>{e(p.title)}</a> <span class='seen'>score {p.score:.2f}; "
+                parts.append(f"<li><a href='{e(p.url)}'>{e(p.title)}</a> <span class='seen'>score {p.score:.2f}; "
                              f"closest: {e(near)}" + (f"; shares: {e(terms)}" if terms else "") + "</span></li>")
         parts += [""] if markdown else ["</ol>"]
     return parts
@@ -307,28 +325,30 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
     """report.md: "For you" when there are interests, the day's topics and, for each paper, its
     TL;DR and earlier related papers."""
     earlier = earlier or {}
-    lines = [f"# {day.heading()}", "", *_for_you(for_you or {}, markdown=True)]
+    e = _escape(markdown=True)
+    lines = [f"# {e(day.heading())}", "", *_for_you(for_you or {}, markdown=True)]
     if summary:
-        lines += [f"Ingest: {summary}", ""]
-    lines += [*_intro(day, "*", incomplete), "", *_across_days(tracked, markdown=True)]
+        lines += [f"Ingest: {e(summary)}", ""]
+    lines += [*map(e, _intro(day, "*", incomplete)), "", *_across_days(tracked, markdown=True)]
     if len(day.papers):
         lines += ["![topic map](map.png) · [interactive map](map.html)", ""]
     lines += [*_library_map_links(library_map, markdown=True), *_new_here(novelty, markdown=True)]
     for topic in day.topics:
-        lines += [f"## {topic.id}. {topic.label} ({topic.size}{_confidence(topic)})", "",
-                  f"Key phrases: {', '.join(topic.terms)}", ""]
+        lines += [f"## {topic.id}. {e(topic.label)} ({topic.size}{_confidence(topic)})", "",
+                  f"Key phrases: {e(', '.join(topic.terms))}", ""]
         for row in _rows(day, topic.id):
-            star = f" * (low confidence{_share(row.confidence)})" if row.flagged else ""
-            meta = [text_or_none(row.primary_category) or NO_CATEGORY, _authors_short(row.authors)]
+            star = f" \\* (low confidence{_share(row.confidence)})" if row.flagged else ""
+            meta = [e(text_or_none(row.primary_category) or NO_CATEGORY), e(_authors_short(row.authors))]
             if code := _link(row.code_url):
-                meta.append(f"[code]({code})")
-            tldr = text_or_none(row.tldr) or f"_{NO_TLDR}_"
-            lines.append(f"- [{_md(text_or_none(row.title) or row.arxiv_id)}](https://arxiv.org/abs/{row.arxiv_id})"
-                         f"{star} · {' · '.join(meta)}")
+                meta.append(f"[code]({markdown_url(code)})")
+            tldr = text_or_none(row.tldr)
+            tldr = e(tldr) if tldr else f"_{NO_TLDR}_"
+            url = markdown_url(f"https://arxiv.org/abs/{row.arxiv_id}")
+            lines.append(f"- [{e(text_or_none(row.title) or row.arxiv_id)}]({url}){star} · {' · '.join(meta)}")
             lines.append(f"  {tldr}")
             for hit in earlier.get(row.arxiv_id, []):
-                lines.append(f"  - seen before: [{_md(hit.title)}]({hit.url}) ({hit.date or 'date unknown'}, "
-                             f"{hit.score:.2f})")
+                lines.append(f"  - seen before: [{e(hit.title)}]({markdown_url(hit.url)}) "
+                             f"({e(hit.date or 'date unknown')}, {hit.score:.2f})")
         lines.append("")
     return "\n".join(lines)
 
@@ -415,7 +435,7 @@ def _across_days(tracked, markdown: bool) -> list[str]:
     tracked day, and those that faded (shrank, merged into another, or gone)."""
     if tracked is None or not tracked.sizes:
         return []
-    e = (lambda text: text) if markdown else html.escape
+    e = _escape(markdown)
 
     def name(t: int) -> str:
         return f"{t}. {tracked.labels.get(t) or tracked.previous_labels.get(t, '')}"
@@ -445,9 +465,9 @@ def _across_days(tracked, markdown: bool) -> list[str]:
         lists = [(title, items) for title, items in (("New today", new), ("Growing fastest", growing),
                                                       ("Faded", faded[:2 * ACROSS_DAYS_K])) if items]
     if markdown:
-        parts = ["## Across days", "", *sentences, ""]
+        parts = ["## Across days", "", *map(e, sentences), ""]
         for title, items in lists:
-            parts += [f"{title}:", "", *(f"- {item}" for item in items), ""]
+            parts += [f"{title}:", "", *(f"- {e(item)}" for item in items), ""]
         return parts
     parts = ["<h2 id='across-days'>Across days</h2>", *(f"<p>{e(s)}</p>" for s in sentences)]
     for title, items in lists:

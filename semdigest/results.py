@@ -51,7 +51,7 @@ class Hits(list):
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{rank}</td><td>{hit.score:.3f}</td><td>{html.escape(hit.date or '')}</td>"
-            f"<td><a href='{hit.url}' target='_blank'>{hit.arxiv_id}</a></td>"
+            f"<td><a href='{html.escape(hit.url)}' target='_blank'>{html.escape(hit.arxiv_id)}</a></td>"
             f"<td>{html.escape(hit.title)}</td><td>{html.escape(', '.join(hit.shared_terms))}</td></tr>"
             for rank, hit in enumerate(self, 1)
         )

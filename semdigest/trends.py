@@ -7,18 +7,16 @@ Built from what the library stored while tracking (``Library.topic_history`` and
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .data import packaged_file
-from .maps.static import PALETTE
+from .csv_output import write_frame
+from .maps.static import LITERAL, PALETTE
+from .pages import html_page
 
-_TEMPLATE = packaged_file("templates/trends.html")
 # How each event is marked on the charts (and what the legend says).
 MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", "returned"), "grew": ("▲", "grew"),
          "shrank": ("▼", "shrank"), "merged": ("⇉", "absorbed another"), "gone": ("×", "gone")}
@@ -111,7 +109,7 @@ class Trends:
             date=[d.isoformat() for d in self.history["date"]],
             events=[";".join(marks.get((d, t), [])) for d, t in zip(self.history["date"], self.history["topic"])])
         buffer = io.StringIO()
-        frame[["date", "topic", "label", "size", "share", "events"]].to_csv(buffer, index=False, float_format="%.4f")
+        write_frame(buffer, frame[["date", "topic", "label", "size", "share", "events"]], float_format="%.4f")
         return buffer.getvalue()
 
     # -- charts -----------------------------------------------------------------------------------
@@ -138,7 +136,7 @@ class Trends:
                 symbols = "".join(MARKS[k][0] for k in kinds if k != "gone")
                 if symbols and heights[x]:
                     axes.text(x, bottom[x] + heights[x] / 2, symbols, ha="center", va="center", fontsize=9,
-                              color="black")
+                              color="black", **LITERAL)
             bottom = [b + h for b, h in zip(bottom, heights)]
         for x, d in enumerate(dates):  # topics gone that day: above the bar
             gone = [t for (day, t), kinds in marks.items() if day == d and "gone" in kinds]
@@ -148,9 +146,11 @@ class Trends:
         axes.set_ylim(0, max(bottom, default=0) * 1.1 or 1)  # room for the "gone" marks
         axes.set_xticks(range(len(dates)), [f"{d:%m-%d}" for d in dates], rotation=45 if len(dates) > 10 else 0)
         axes.set_ylabel("papers")
-        axes.set_title(f"Topics per day  ({LEGEND})", fontsize=9)
+        axes.set_title(f"Topics per day  ({LEGEND})", fontsize=9, **LITERAL)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+        legend = axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+        for text in legend.get_texts():  # the topics' labels
+            text.update(LITERAL)
         figure.tight_layout()
         return figure
 
@@ -166,9 +166,7 @@ class Trends:
         """One self-contained page (no network: data, script and styles inline)."""
         data = {**self.to_json(), "title": title, "palette": PALETTE, "legend": LEGEND,
                 "marks": {k: v[0] for k, v in MARKS.items()}}
-        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
-        return (_TEMPLATE.read_text(encoding="utf-8").replace("{{TITLE}}", html.escape(title))
-                .replace("{{DATA}}", payload))
+        return html_page("trends.html", title, data)
 
     def save_html(self, path: str | Path, title: str = "Topics across days") -> Path:
         path = Path(path)

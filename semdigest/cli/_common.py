@@ -164,3 +164,9 @@ class DigestFiles:
 def incomplete_note(digest: Digest) -> str:
     """What a summary line adds for an incomplete digest."""
     return f"; INCOMPLETE: {digest.incomplete}" if digest.incomplete else ""
+
+def add_force_option(parser) -> None:
+    """--force, for the commands that write into an --out folder (``output_folder.claim``)."""
+    parser.add_argument("--force", action="store_true",
+                        help="write into --out even when it holds files semdigest did not write (they may be "
+                             "replaced); without it, --out must be new, empty or written by semdigest before")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 
+from ..csv_output import write_frame
 from ..maps.reference import MIN_REFERENCE_SIZE
 from ._common import SEED, add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
@@ -53,7 +55,7 @@ def run_novelty(args) -> int:
         note(f"no embedded papers on {args.date}; ingest that day's digest first")
         return 0
     if args.csv:
-        print(frame.to_csv(index=False, float_format="%.4g"), end="")
+        write_frame(sys.stdout, frame, float_format="%.4g")
     elif args.json:
         print(frame.head(args.k).to_json(orient="records", force_ascii=False))
     else:

@@ -6,8 +6,9 @@ import json
 import math
 from pathlib import Path
 
+from ..output_folder import NewFiles, claim
 from ..readers import read
-from ._common import SEED, add_command, at_least, iso_date, note, since_not_after_until
+from ._common import SEED, add_command, add_force_option, at_least, iso_date, note, since_not_after_until
 from .library_cmds import add_library_option, embedder, open_library
 
 
@@ -43,6 +44,7 @@ def register(commands) -> None:
                       "2 on an error")
     day.add_argument("digest", help="one digest file")
     day.add_argument("--out", required=True, metavar="DIR", help="folder for index.html, report.md, papers.csv, maps")
+    add_force_option(day)
     day.add_argument("--date", type=iso_date, help="digest date when the file name has none")
     day.add_argument("-k", type=at_least(0), default=3, help="earlier related papers per paper (default 3; 0: none)")
     add_library_option(day)
@@ -59,6 +61,7 @@ def register(commands) -> None:
                        "semdigest map --date 2026-06-09 --out maps/", run_map)
     _range_options(draw)
     draw.add_argument("--out", required=True, metavar="DIR", help="folder for map.png and map.html")
+    add_force_option(draw)
     add_library_option(draw)
     _topic_options(draw)
 
@@ -71,10 +74,10 @@ def run_day(args) -> int:
         note(f"warning: {warning}")
     topic_model = _topic_model(args)
     topic_model.check_params(len(digest))  # before the library: settings the day cannot meet change nothing
-    Path(args.out).mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing
+    claim(args.out, args.force)  # before the library: a bad --out changes nothing
     with open_library(args, create=True) as library:
         report = day_report(library, digest, args.out, model=embedder(args),
-                            topic_model=topic_model, k_related=args.k)
+                            topic_model=topic_model, k_related=args.k, force=args.force)
     note(str(report.ingest))
     print(repr(report.map))
     times = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
@@ -108,11 +111,11 @@ def run_topics(args) -> int:
 
 
 def run_map(args) -> int:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim(args.out, args.force)
     with open_library(args) as library:
         result = _map(args, library)
-    result.save_png(out / "map.png")
-    result.save_html(out / "map.html")
+    with NewFiles(out) as files:
+        files.write("map.png", result.save_png)
+        files.write("map.html", result.save_html)
     note(f"wrote {out / 'map.png'} and {out / 'map.html'} ({result.heading()})")
     return 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
+from ..csv_output import CsvWriter
 from ._common import add_command, arxiv_id, iso_date, note, words
 from .library_cmds import add_library_option, embedder, library_help, open_library
 
@@ -209,11 +209,11 @@ def run_rank(args) -> int:
             {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rankings]},
             ensure_ascii=False))
     elif args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["interest", "rank", "arxiv_id", "score", "title", "closest", "terms", "mark"])
+        writer = CsvWriter(sys.stdout, ["interest", "rank", "arxiv_id", "score", "title", "closest", "terms", "mark"],
+                           float_format="%.4f")
         for ranking in rankings:
             for p in ranking:
-                writer.writerow([ranking.interest, p.rank, p.arxiv_id, f"{p.score:.4f}", p.title,
+                writer.writerow([ranking.interest, p.rank, p.arxiv_id, p.score, p.title,
                                  "; ".join(p.closest), "; ".join(p.terms), p.mark or ""])
     else:
         print("\n\n".join(repr(r) for r in rankings))

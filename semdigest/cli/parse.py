@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
+from ..csv_output import CsvWriter
 from ..plural import plural
 from ..records import Digest
 from ._common import EXIT_STATUS, DigestFiles, add_command, incomplete_note, iso_date, note
@@ -40,9 +40,7 @@ def summary_line(digest: Digest) -> str:
 
 def run(args) -> int:
     digests = DigestFiles(args.paths, args.date)
-    writer = csv.DictWriter(sys.stdout, _CSV_COLUMNS, extrasaction="ignore") if args.csv else None
-    if writer:
-        writer.writeheader()
+    writer = CsvWriter(sys.stdout, _CSV_COLUMNS) if args.csv else None
     for digest in digests:
         note(summary_line(digest))
         for warning in digest.warnings if args.verbose else digest.warnings[:3]:
@@ -55,7 +53,7 @@ def run(args) -> int:
                 print(json.dumps(row, ensure_ascii=False))
             elif writer:
                 row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
-                writer.writerow(row)
+                writer.writerow(row.get(c) for c in _CSV_COLUMNS)
     if digests.failures:
         note(f"semdigest: {plural(digests.failures, 'path')} could not be read (named above); "
              f"{plural(digests.read, 'file')} read in full")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from ..errors import LibraryError
-from ._common import add_command, iso_date, note, since_not_after_until
+from ..output_folder import NewFiles, claim
+from ._common import add_command, add_force_option, iso_date, note, since_not_after_until
 from .library_cmds import add_library_option, open_library
 
 NOTES = """\
@@ -27,15 +27,14 @@ def register(commands) -> None:
     output.add_argument("--json", action="store_true", help="print JSON (dates, totals, topics with sizes, events)")
     output.add_argument("--csv", action="store_true", help="print CSV: date, topic, label, size, share, events")
     trends.add_argument("--out", metavar="DIR", help="also write trends.png and trends.html into DIR")
+    add_force_option(trends)
     add_library_option(trends)
 
 
 def run_trends(args) -> int:
     from ..trends import Trends
 
-    out = Path(args.out) if args.out else None
-    if out:
-        out.mkdir(parents=True, exist_ok=True)  # before the library: a bad --out changes nothing
+    out = claim(args.out, args.force) if args.out else None  # before the library: a bad --out changes nothing
     with open_library(args) as library:
         trends = Trends.from_library(library, args.since, args.until)
         if trends.history.empty:
@@ -51,7 +50,8 @@ def run_trends(args) -> int:
     if out:
         dates = trends.dates
         title = f"Topics across days, {dates[0]} to {dates[-1]}"
-        trends.save_png(out / "trends.png")
-        trends.save_html(out / "trends.html", title)
+        with NewFiles(out) as files:
+            files.write("trends.png", trends.save_png)
+            files.write("trends.html", lambda path: trends.save_html(path, title))
         note(f"wrote {out / 'trends.png'} and {out / 'trends.html'}")
     return 0

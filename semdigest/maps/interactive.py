@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import base64
-import html
-import json
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..data import packaged_file
+from ..pages import html_page
 from .static import PALETTE
 
 if TYPE_CHECKING:  # the topics package imports maps.projection
     from ..topics import Topics
-
-_TEMPLATE = packaged_file("templates/map.html")
-
 
 def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
                     min_confidence: float = 0.5, backdrop: np.ndarray | None = None) -> str:
@@ -35,10 +30,7 @@ def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, tit
     }
     if backdrop is not None:
         data["backdrop"] = [[round(float(x), 3), round(float(y), 3)] for x, y in backdrop]
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no early </script>
-    return (_TEMPLATE.read_text(encoding="utf-8")
-            .replace("{{TITLE}}", html.escape(title))
-            .replace("{{DATA}}", payload))
+    return html_page("map.html", title, data)
 
 
 def notebook_frame(page: str) -> str:

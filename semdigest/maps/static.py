@@ -17,6 +17,10 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
            "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
 
+# For every text drawn from data (titles, labels, legends): shown as written, never read as
+# mathtext ($…$ in a file name) or handed to TeX.
+LITERAL = {"parse_math": False, "usetex": False}
+
 
 def label_anchors(coords: np.ndarray, labels: np.ndarray, topics: Topics, bins: int = 200) -> np.ndarray:
     """Where each topic's label belongs: its densest point, not a mean that may fall between lobes.
@@ -58,7 +62,7 @@ def static_map(coords: np.ndarray, labels: np.ndarray, topics: Topics, title: st
     axes.scatter(coords[~faint, 0], coords[~faint, 1], c=colours[~faint], s=22, alpha=0.8, linewidths=0)
     axes.scatter(coords[faint, 0], coords[faint, 1], facecolors="none", edgecolors=colours[faint], s=22,
                  alpha=0.6, linewidths=0.9)
-    axes.set_title(title, fontsize=16)
+    axes.set_title(title, fontsize=16, **LITERAL)
     axes.set_xticks([]), axes.set_yticks([])
     for spine in axes.spines.values():
         spine.set_visible(False)
@@ -81,7 +85,7 @@ def _place_labels(figure, axes, anchors: np.ndarray, topics: Topics) -> None:
     for topic, anchor in zip(topics, anchors):
         ax, ay = axes.transData.transform(anchor)
         text = axes.text(*anchor, f"{textwrap.fill(topic.label, 32)} ({topic.size})", ha="center", va="center",
-                         fontsize=11, weight="bold", color="#111", zorder=4,
+                         fontsize=11, weight="bold", color="#111", zorder=4, **LITERAL,
                          bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": PALETTE[topic.id % len(PALETTE)],
                                "alpha": 0.88})
         for step in range(400):
