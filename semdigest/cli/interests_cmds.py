@@ -41,6 +41,10 @@ def register(commands) -> None:
                       "semdigest interests import games my-library.bib", run_import)
     bib.add_argument("name", help="the interest's name")
     bib.add_argument("file", metavar="FILE.bib", help="BibTeX file (entries with an arXiv id, or matched by title)")
+    bib.add_argument("--model", help="embed its references for this model from models.yaml (default: its default)")
+    bib.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    bib.add_argument("--backend", help="auto (default) or an embedding backend, as for ingest")
+    bib.add_argument("--quiet", action="store_true", help="no progress bars")
 
     mark = add_command(sub, "mark", "Mark papers read or not interesting for an interest (or clear the mark).",
                        "semdigest interests mark games 2606.05081 --not-interesting", run_mark)
@@ -81,6 +85,7 @@ def register(commands) -> None:
     output = rank.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON")
     output.add_argument("--csv", action="store_true", help="print CSV, one row per (interest, paper)")
+    rank.add_argument("--quiet", action="store_true", help="no progress bars")
     add_library_option(rank)
 
 
@@ -117,17 +122,30 @@ def run_describe(args) -> int:
 
 
 def run_import(args) -> int:
+    """Read the file, save the interest whole, then embed its references once (kept in the library:
+    an interrupted embedding keeps what it did, and the next rank embeds only the rest)."""
     from ..interests import import_bibtex, read_bibtex
 
-    bibtex = read_bibtex(args.file)
-
-    def change(library, interest):
+    bibtex = read_bibtex(args.file, progress=False if args.quiet else None)
+    with open_library(args) as library:
+        interest = library.interest(args.name, create=True)
         titles = {paper.arxiv_id: paper.title for paper, _ in library.store.iter_papers()}
-        updated, summary = import_bibtex(interest, bibtex, titles)
+        interest, summary = import_bibtex(interest, bibtex, titles)
         print(summary)
-        return updated
-    _change(args, change)
+        library.save_interest(interest)
+        note(f"{interest!r}")
+        vectors = library.interest_vectors(interest, model=_embedder(args))
+        stored = sum(library.store.count_interest_vectors(interest.name).values())
+        note(f"{args.name!r}: {vectors.embedded} references and descriptions embedded now, "
+             f"{stored} kept in the library for rank and day")
     return 0
+
+
+def _embedder(args):
+    model = embedder(args)
+    if args.quiet:
+        model.progress = False
+    return model
 
 
 def run_mark(args) -> int:
@@ -198,12 +216,12 @@ def run_show(args) -> int:
 def run_rank(args) -> int:
     with open_library(args) as library:
         if args.interest:
-            rankings = [library.rank(args.date, args.interest, ranker=args.ranker, k=args.k, model=embedder(args))]
+            rankings = [library.rank(args.date, args.interest, ranker=args.ranker, k=args.k, model=_embedder(args))]
         else:
             if not library.interests():
                 note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
                 return 1
-            rankings = list(library.rank(args.date, ranker=args.ranker, k=args.k, model=embedder(args)).values())
+            rankings = list(library.rank(args.date, ranker=args.ranker, k=args.k, model=_embedder(args)).values())
     if args.json:
         print(json.dumps({"date": args.date.isoformat(), "rankings": [
             {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rankings]},

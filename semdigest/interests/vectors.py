@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -27,6 +30,7 @@ class InterestVectors:
     negative_ids: tuple[str, ...]
     negatives: np.ndarray
     missing: tuple[str, ...] = ()
+    embedded: int = 0  # references and descriptions embedded for these vectors (not found stored)
 
     def __post_init__(self):
         if len(self.labels) != len(self.positives) or len(self.negative_ids) != len(self.negatives):
@@ -37,10 +41,23 @@ class InterestVectors:
 
     def __repr__(self) -> str:
         return (f"InterestVectors(positives={len(self.labels)}, negatives={len(self.negative_ids)}, "
-                f"missing={len(self.missing)})")
+                f"missing={len(self.missing)}, embedded={self.embedded})")
 
 
-def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray, embedder=None) -> InterestVectors:
+class StoredVectors(Protocol):
+    """Where embedded texts are kept between ranks (the Library's is the store's interest_vectors)."""
+
+    writable: bool
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The kept vectors of those of these exact texts that have one."""
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep vectors (exact text -> vector); a store that cannot write keeps nothing."""
+
+
+def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray, embedder=None,
+                     stored: StoredVectors | None = None) -> InterestVectors:
     """The vectors of ``interest``.
 
     Parameters
@@ -51,6 +68,8 @@ def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray,
     embedder : Embedder, optional
         Embeds descriptions (as queries) and references (as documents, with the model's own
         text template). Needed only when the interest has either.
+    stored : StoredVectors, optional
+        Vectors of texts embedded before: only the others are embedded, and kept there.
     """
     dimension = matrix.shape[1]
     row_of = {arxiv_id: row for row, arxiv_id in enumerate(ids)}
@@ -62,13 +81,13 @@ def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray,
 
     if (references or interest.descriptions) and embedder is None:
         raise InterestError(f"{interest.name!r} has references or descriptions: embedding them needs an embedder")
-    if references:
-        papers = [Paper(r.arxiv_id or "", r.title, (), r.abstract) for r in references]
-        rows.extend(embedder.encode(embedder.document_texts(papers), progress=False))
-        labels.extend(r.label for r in references)
-    if interest.descriptions:
-        rows.extend(embedder.encode_queries(list(interest.descriptions)))
-        labels.extend(f'"{d}"' for d in interest.descriptions)
+    texts = embedder.document_texts([Paper(r.arxiv_id or "", r.title, (), r.abstract) for r in references]) \
+        if references else []
+    texts += [embedder.spec.query_text(d) for d in interest.descriptions]
+    vectors, embedded = _embedded(texts, embedder, stored, interest.name) if texts else ({}, 0)
+    rows.extend(vectors[t] for t in texts)
+    labels.extend(r.label for r in references)
+    labels.extend(f'"{d}"' for d in interest.descriptions)
 
     negative_ids = tuple(i for i in interest.not_interesting if i in row_of)
     return InterestVectors(
@@ -77,7 +96,79 @@ def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray,
         negative_ids=negative_ids,
         negatives=_stack([matrix[row_of[i]] for i in negative_ids], dimension),
         missing=missing,
+        embedded=embedded,
     )
+
+
+# Texts are embedded in chunks and kept every _KEEP_EVERY texts, so an interrupted embedding
+# keeps what it did. The first chunk loads the model and warms it up; the second, small, measures
+# the rate before the rest is announced with its cost.
+_WARM_UP, _MEASURED, _CHUNK, _KEEP_EVERY = 8, 64, 256, 4096
+ANNOUNCE_SECONDS = 10  # an embedding expected to take longer is announced, with its cost
+_logger = logging.getLogger(__name__)
+
+
+def _embedded(texts: list[str], embedder, stored: StoredVectors | None, name: str
+              ) -> tuple[dict[str, np.ndarray], int]:
+    """Every text's vector, from ``stored`` or embedded now; and how many were embedded."""
+    unique = list(dict.fromkeys(texts))
+    vectors = stored.get(unique) if stored is not None else {}
+    todo = [t for t in unique if t not in vectors]
+    if not todo:
+        return vectors, 0
+    from tqdm import tqdm
+
+    pending: dict[str, np.ndarray] = {}
+    bar = tqdm(total=len(todo), desc=f"Embedding {name}", unit="text", disable=not embedder.progress, leave=False)
+    try:
+        done = 0
+        for size in _chunk_sizes():
+            chunk = todo[done:done + size]
+            if not chunk:
+                break
+            start = time.perf_counter()
+            pending.update(zip(chunk, embedder.encode(chunk, progress=False)))
+            if done == _WARM_UP:
+                rate = len(chunk) / max(time.perf_counter() - start, 1e-9)
+                _announce(name, len(todo) - done, rate, embedder, stored)
+            done += len(chunk)
+            bar.update(len(chunk))
+            if stored is not None and len(pending) >= _KEEP_EVERY:
+                vectors |= pending
+                stored.put(pending)
+                pending = {}
+    finally:
+        bar.close()
+        vectors |= pending
+        if stored is not None and pending:
+            stored.put(pending)  # also when interrupted: what was embedded is not embedded again
+    return vectors, len(todo)
+
+
+def _chunk_sizes():
+    yield _WARM_UP
+    yield _MEASURED
+    while True:
+        yield _CHUNK
+
+
+def _announce(name: str, count: int, rate: float, embedder, stored: StoredVectors | None) -> None:
+    seconds = count / rate
+    if seconds < ANNOUNCE_SECONDS:
+        return
+    kept = ("later ranks use the stored vectors" if stored is not None and stored.writable
+            else "they cannot be stored here, so every rank embeds them again")
+    _logger.warning(f"semdigest: {name!r}: {count:,} references and descriptions to embed once with "
+                    f"{embedder.spec.name}: about {_duration(seconds)} at this machine's measured rate "
+                    f"({rate:.0f} a second); {kept}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
 
 
 def _stack(rows, dimension: int) -> np.ndarray:

@@ -398,13 +398,29 @@ class Library(PlacementMixin):
         if not ids:
             raise LibraryError(f"no embedded papers on {date} in {self.store.location}; ingest that day's digest "
                                "first (`semdigest ingest DIGEST`)")
-        own = {*interest.papers, *interest.not_interesting, *(r.arxiv_id for r in interest.references if r.arxiv_id)}
-        vectors = fy.interest_vectors(interest, *self.vectors(embedder, ids=sorted(own)), embedder=embedder)
+        vectors = self.interest_vectors(interest, model)
         ranking = fy.rank(interest, ids, matrix, vectors, self._background(embedder, date),
                           ranker=ranker or fy.DEFAULT_RANKER, **params)
         if k is not None:
             ranking = fy.Ranking(ranking[:k], interest=ranking.interest, ranker=ranking.ranker)
         return self._explain(ranking, interest)
+
+    def interest_vectors(self, interest, model: str | Embedder | None = None):
+        """An interest's vectors (a name or an Interest) in ``model``'s space, what rank learns from.
+
+        Its papers bring their stored vectors; its references and descriptions are embedded
+        once and kept in the library under the model key and the hash of the exact text, as
+        paper vectors are, so a later rank embeds only texts it has not seen (``embedded`` on
+        the result counts those). A read-only library embeds them every time.
+        """
+        from .. import interests as fy
+
+        if isinstance(interest, str):
+            interest = self.interest(interest)
+        embedder = self.embedder(model)
+        own = {*interest.papers, *interest.not_interesting, *(r.arxiv_id for r in interest.references if r.arxiv_id)}
+        return fy.interest_vectors(interest, *self.vectors(embedder, ids=sorted(own)), embedder=embedder,
+                                   stored=_KeptInterestVectors(self.store, interest.name, embedder.key))
 
     def _background(self, embedder: Embedder, date: dt.date) -> tuple[list[str], np.ndarray]:
         linked = self.store.linked_vectors(embedder.key, PaperFilter(until=date - dt.timedelta(days=1)))
@@ -584,6 +600,31 @@ def _event_for(event, topic: int) -> str:
         if event.kind == "merged":
             return f"merged into {event.topic}"
     return ""
+
+
+class _KeptInterestVectors:
+    """Where interest_vectors finds and keeps an interest's embedded texts: the store's
+    interest_vectors, keyed by model and text hash. A text another interest embedded is
+    copied to this one, so removing that interest does not make this one embed it again."""
+
+    def __init__(self, store: PaperStore, interest: str, model: str):
+        self.store, self.interest, self.model = store, interest, model
+        self.writable = not getattr(store, "read_only", False)
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        hashes = {text_hash(t): t for t in texts}
+        vectors, kept = self.store.interest_vectors(self.interest, self.model, hashes)
+        found = {hashes[h]: v for h, v in vectors.items()}
+        borrowed = {hashes[h]: v for h, v in vectors.items() if h not in kept}
+        if borrowed:
+            self.put(borrowed)
+        return found
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        if self.writable:
+            with self.store.write():
+                self.store.put_interest_vectors(self.interest, self.model,
+                                                {text_hash(t): v for t, v in vectors.items()})
 
 
 def _shell_word(text: str) -> str:

@@ -218,7 +218,23 @@ class PaperStore(ABC):
 
     @abstractmethod
     def delete_interest(self, name: str) -> bool:
-        """Remove the interest (inside ``write()``); False when there was none of that name."""
+        """Remove the interest and its stored vectors (inside ``write()``); False when there was
+        none of that name."""
+
+    @abstractmethod
+    def interest_vectors(self, interest: str, model: str, hashes: Iterable[str]
+                         ) -> tuple[dict[str, np.ndarray], set[str]]:
+        """Stored vectors of ``model`` for these exact texts (by hash), whichever interest stored
+        them, and the hashes among them kept for ``interest``. Saving an interest keeps its
+        vectors; removing it removes them."""
+
+    @abstractmethod
+    def put_interest_vectors(self, interest: str, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        """Keep vectors (text hash -> vector) of ``interest``'s texts (inside ``write()``)."""
+
+    @abstractmethod
+    def count_interest_vectors(self, interest: str) -> dict[str, int]:
+        """Model key -> number of vectors kept for ``interest``."""
 
     # -- topics across days (topics/tracking.py) --------------------------------------------
     @abstractmethod

@@ -115,7 +115,14 @@ CREATE TABLE {s}.interest_references (
 );
 """
 # Added after the schema shipped: made with the schema, and on first writable open of an older library.
+# interest_vectors: the embedded references and descriptions of each interest (float32 bytes),
+# found by (model, text hash) like paper vectors, so a rank embeds each text once.
 ADDED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {s}.interest_vectors (
+    interest TEXT NOT NULL, model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BYTEA NOT NULL,
+    PRIMARY KEY (interest, model, text_hash)
+);
+CREATE INDEX IF NOT EXISTS interest_vectors_by_text ON {s}.interest_vectors(model, text_hash);
 CREATE TABLE IF NOT EXISTS {s}.map_points (
     model TEXT NOT NULL, arxiv_id TEXT NOT NULL, vector_id BIGINT NOT NULL, x DOUBLE PRECISION NOT NULL,
     y DOUBLE PRECISION NOT NULL, anchor BOOLEAN NOT NULL, PRIMARY KEY (model, arxiv_id)
@@ -244,7 +251,7 @@ class PostgresStore(PaperStore):
             self._create_schema()
         self.read_only = not self.conn.execute(
             "SELECT has_table_privilege(%s, 'INSERT')", (f"{_quote(self.schema)}.papers",)).fetchone()[0]
-        if tables and not {"map_points", *_TRACKING_TABLES} <= tables and not self.read_only:
+        if tables and not {"map_points", "interest_vectors", *_TRACKING_TABLES} <= tables and not self.read_only:
             self._add_schema()
 
     def _add_schema(self) -> None:
@@ -591,7 +598,8 @@ class PostgresStore(PaperStore):
     # -- interests ---------------------------------------------------------------------------
 
     def save_interest(self, interest) -> None:
-        self.delete_interest(interest.name)
+        # its stored vectors stay: the texts are mostly the same
+        self.conn.execute(self._q("DELETE FROM {s}.interests WHERE name = %s"), (interest.name,))
         interest_id = self.conn.execute(self._q("INSERT INTO {s}.interests (name) VALUES (%s) RETURNING id"),
                                         (interest.name,)).fetchone()[0]
         self.conn.cursor().executemany(self._q("INSERT INTO {s}.interest_items VALUES (%s, %s, %s, %s)"), [
@@ -620,8 +628,43 @@ class PostgresStore(PaperStore):
         return [r[0] for r in self.conn.execute(self._q("SELECT name FROM {s}.interests ORDER BY name"))]
 
     def delete_interest(self, name: str) -> bool:
+        if self._has_interest_vectors():
+            self.conn.execute(self._q("DELETE FROM {s}.interest_vectors WHERE interest = %s"), (name,))
         deleted = self.conn.execute(self._q("DELETE FROM {s}.interests WHERE name = %s RETURNING id"), (name,))
         return deleted.fetchone() is not None
+
+    def _has_interest_vectors(self) -> bool:
+        """False where a role that may not create tables opened a library made before them."""
+        return "interest_vectors" in self._tables()
+
+    def interest_vectors(self, interest: str, model: str, hashes: Iterable[str]
+                         ) -> tuple[dict[str, np.ndarray], set[str]]:
+        vectors: dict[str, np.ndarray] = {}
+        kept: set[str] = set()
+        if not self._has_interest_vectors():
+            return vectors, kept
+        for text_hash, blob, own in self.conn.execute(self._q(
+                "SELECT text_hash, vector, interest = %s FROM {s}.interest_vectors "
+                "WHERE model = %s AND text_hash = ANY(%s)"), (interest, model, sorted(set(hashes)))):
+            vectors.setdefault(text_hash, _blob_vector(blob))
+            if own:
+                kept.add(text_hash)
+        return vectors, kept
+
+    def put_interest_vectors(self, interest: str, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        if not self._has_interest_vectors():
+            return  # a role that may not create tables: every rank embeds them
+        self.conn.cursor().executemany(self._q(
+            "INSERT INTO {s}.interest_vectors VALUES (%s, %s, %s, %s) ON CONFLICT (interest, model, text_hash) "
+            "DO UPDATE SET vector = excluded.vector"),
+            [(interest, model, h, _vector_blob(v)) for h, v in vectors.items()])
+
+    def count_interest_vectors(self, interest: str) -> dict[str, int]:
+        if not self._has_interest_vectors():
+            return {}
+        return dict(self.conn.execute(self._q(
+            "SELECT model, count(*) FROM {s}.interest_vectors WHERE interest = %s GROUP BY model ORDER BY model"),
+            (interest,)).fetchall())
 
 
     # -- topics across days ------------------------------------------------------------------

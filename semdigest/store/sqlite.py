@@ -100,6 +100,11 @@ CREATE TABLE IF NOT EXISTS interest_references (
     interest_id INTEGER NOT NULL REFERENCES interests(id), position INTEGER NOT NULL, title TEXT NOT NULL,
     abstract TEXT NOT NULL, arxiv_id TEXT, key TEXT, PRIMARY KEY (interest_id, position)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS interest_vectors (
+    interest TEXT NOT NULL, model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (interest, model, text_hash)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS interest_vectors_by_text ON interest_vectors(model, text_hash);
 CREATE TABLE IF NOT EXISTS map_points (
     model TEXT NOT NULL, arxiv_id TEXT NOT NULL, vector_id INTEGER NOT NULL, x REAL NOT NULL, y REAL NOT NULL,
     anchor INTEGER NOT NULL, PRIMARY KEY (model, arxiv_id)
@@ -435,7 +440,7 @@ class SQLiteStore(PaperStore):
     # -- interests ---------------------------------------------------------------------------
 
     def save_interest(self, interest: Interest) -> None:
-        self._delete_interest_rows(interest.name)
+        self._delete_interest_rows(interest.name)  # its stored vectors stay: the texts are mostly the same
         interest_id = self.conn.execute("INSERT INTO interests (name) VALUES (?)", (interest.name,)).lastrowid
         self.conn.executemany("INSERT INTO interest_items VALUES (?, ?, ?, ?)", [
             (interest_id, kind, position, value)
@@ -467,7 +472,36 @@ class SQLiteStore(PaperStore):
         return [r[0] for r in self.conn.execute("SELECT name FROM interests ORDER BY name")]
 
     def delete_interest(self, name: str) -> bool:
+        if self._has_table("interest_vectors"):
+            self.conn.execute("DELETE FROM interest_vectors WHERE interest = ?", (name,))
         return self._delete_interest_rows(name)
+
+    def interest_vectors(self, interest: str, model: str, hashes: Iterable[str]
+                         ) -> tuple[dict[str, np.ndarray], set[str]]:
+        vectors: dict[str, np.ndarray] = {}
+        kept: set[str] = set()
+        if not self._has_table("interest_vectors"):
+            return vectors, kept
+        for chunk in _chunks(sorted(set(hashes))):
+            for text_hash, blob, own in self.conn.execute(
+                    f"SELECT text_hash, vector, interest = ? FROM interest_vectors WHERE model = ? "
+                    f"AND text_hash IN ({_marks(chunk)})", [interest, model, *chunk]):
+                vectors.setdefault(text_hash, _vector(blob))
+                if own:
+                    kept.add(text_hash)
+        return vectors, kept
+
+    def put_interest_vectors(self, interest: str, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        if not self._has_table("interest_vectors"):
+            return  # a library made before them, opened where its schema cannot grow
+        self.conn.executemany("INSERT OR REPLACE INTO interest_vectors VALUES (?, ?, ?, ?)",
+                              ((interest, model, h, _blob(v)) for h, v in vectors.items()))
+
+    def count_interest_vectors(self, interest: str) -> dict[str, int]:
+        if not self._has_table("interest_vectors"):
+            return {}
+        return dict(self.conn.execute("SELECT model, count(*) FROM interest_vectors WHERE interest = ? "
+                                      "GROUP BY model ORDER BY model", (interest,)))
 
     def _delete_interest_rows(self, name: str) -> bool:
         row = self.conn.execute("SELECT id FROM interests WHERE name = ?", (name,)).fetchone()
