@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..library import default_path
+from ..store.urls import masked
 from ._common import add_command, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
@@ -15,7 +16,7 @@ _RANKERS = ("combined", "nearest", "classifier")
 
 def _library_option(parser) -> None:
     parser.add_argument("--library", metavar="PATH",
-                        help=f"library file (default: $SEMDIGEST_LIBRARY or {default_path()})")
+                        help=f"library file (default: $SEMDIGEST_LIBRARY or {masked(default_path())})")
 
 
 def register(commands) -> None:

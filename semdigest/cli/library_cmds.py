@@ -13,14 +13,9 @@ from ..store.urls import masked
 from ._common import EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, iso_date, note, words
 
 
-def _shown(location) -> str:
-    """A library location as help text may show it: never a password."""
-    return masked(location) if isinstance(location, str) else str(location)
-
-
 def add_library_option(parser) -> None:
     parser.add_argument("--library", metavar="PATH",
-                        help=f"library file or postgresql:// URL (default: $SEMDIGEST_LIBRARY or {_shown(default_path())})")
+                        help=f"library file or postgresql:// URL (default: $SEMDIGEST_LIBRARY or {masked(default_path())})")
     parser.add_argument("--model", help="model name from models.yaml (default: its default)")
     parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     parser.add_argument("--backend", help=f"auto (default: the fastest that passes the quality gate) "
