@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         # SIGPIPE").
         _detach_stdout()
         return 141  # 128 + SIGPIPE: the status a shell reports for a tool that SIGPIPE ended
-    except SemdigestError as error:
-        print(f"semdigest: error: {error}", file=sys.stderr)
+    except SemdigestError as error:  # one line, whatever a driver's message held
+        print(f"semdigest: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except OSError as error:
         _detach_stdout()

@@ -26,7 +26,8 @@ def register(commands) -> None:
 
     vectors = add_command(
         commands, "vectors", "Add vectors computed elsewhere (say, on a GPU machine) for papers already in "
-        "the library: a .npz with arrays `ids` and `vectors`, or a .npy matrix with --ids (one id a line).",
+        "the library: a .npz with arrays `ids` and `vectors`, or a .npy matrix with --ids (one id a line). "
+        "A paper's stored vector of the model is replaced by the one given.",
         "semdigest vectors add backlog.npz --library my.sqlite", run_vectors)
     vectors.add_argument("action", choices=["add"], help="what to do")
     vectors.add_argument("file", help=".npz (ids, vectors) or .npy (with --ids)")
@@ -51,8 +52,8 @@ def run_library(args) -> int:
 def run_vectors(args) -> int:
     ids, matrix = _read_vectors(Path(args.file), args.ids)
     with open_library(args) as library:
-        added = library.add_vectors(embedder(args), ids, matrix)
-    note(f"added {plural(added, 'vector')} to {args.library or 'the library'}")
+        counts = library.add_vectors(embedder(args), ids, matrix)
+        note(f"vectors of {len(ids)} papers: {counts}, in {library.location}")
     return 0
 
 

@@ -13,17 +13,25 @@ Every candidate the main segment returns is mapped to the papers whose *current*
 exactly with the store's float32 vector, so scores equal exact search's. A filter that keeps
 few papers is searched exactly over those papers alone; a broad one over-fetches.
 
-The main segment's state (file, covers, size) lives in the store's meta table, so it changes in
-the same transaction as the vectors; on open it is checked against the store (file present,
-size, dimension, a sample of vectors), and a deleted, truncated or foreign file is an error
-that says how to rebuild, never a silently wrong answer.
+The main segment's state (file, covers, size, checksums) lives in the store's meta table, so it
+changes in the same transaction as the vectors. A fold writes a new file under a new name and
+removes the old one only after the commit, so a crash at any moment leaves a committed state whose
+file exists. On open the file is checked against that state and the store: present, its size,
+its checksum (the whole file when it was modified since it was written, else its first and last
+64 KiB; `library check` always reads it whole), dimension and a sample of vectors. A usearch file
+damaged inside can crash the process that searches it, so it is never opened before its checksum
+matches. A missing, damaged or stale file is rebuilt from the store, where the library can be
+written (a query says so on stderr), or is an error of one line that says how to rebuild it:
+never a crash or a silently wrong answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
+import secrets
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +47,8 @@ TAIL_LIMIT = 20_000     # exact search over 20k vectors: ~3 ms; beyond it the ta
 EXACT_FILTER_LIMIT = 20_000  # a filter keeping at most this many papers is searched exactly
 _OVERFETCH = 3          # candidates per wanted hit from the HNSW graph, before filtering
 _SPOT_CHECKS = 4        # vectors compared with the store when the main segment is opened
+_ENDS = 64 * 1024       # bytes at each end of the file that every open compares with their checksum
+_log = logging.getLogger("semdigest")
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,13 @@ class MainState:
     size: int     # vectors in the file
     ndim: int
     bytes: int
+    # recorded when the file was written; None in a state written before checksums were kept
+    sha256: str | None = None       # of the whole file
+    sha256_ends: str | None = None  # of its first and last _ENDS bytes
+    mtime_ns: int | None = None     # a file modified since then is read whole on open
+
+    def __str__(self) -> str:
+        return f"{self.size} vectors (ids up to {self.covers}, dimension {self.ndim}) in {self.file}, {self.bytes} bytes"
 
 
 class SegmentedIndex:
@@ -69,35 +86,59 @@ class SegmentedIndex:
         value = self.store.get_meta(self._meta_key)
         return MainState(**json.loads(value)) if value else None
 
-    def main(self) -> tuple[HNSWIndex | None, int]:
-        """The main segment, checked against the store, and the largest vector id it covers."""
+    def main(self, repaired: bool = False) -> tuple[HNSWIndex | None, int]:
+        """The main segment, checked against the store, and the largest vector id it covers; a
+        missing, damaged or stale file is rebuilt first (see the module docstring)."""
         state = self.state()
         if state is None:
             return None, 0
         if state != self._main_state:
-            self._main, self._main_state = self._open_checked(state), state
+            index, problem = self._opened(state)
+            if problem:
+                if repaired:  # rebuilt, and still wrong: nothing more to try here
+                    raise self._error(state, problem)
+                self._repair(state, problem)
+                return self.main(repaired=True)
+            self._main, self._main_state = index, state
         return self._main, state.covers
 
-    def _open_checked(self, state: MainState) -> HNSWIndex:
+    def _opened(self, state: MainState, whole: bool = False) -> tuple[HNSWIndex | None, str | None]:
+        """(the main segment's file opened, None), or (None, what is wrong with it)."""
         path = self.folder / state.file
-        problem = None
-        if not path.exists():
-            problem = "missing (deleted?)"
-        elif path.stat().st_size != state.bytes:
-            problem = f"{path.stat().st_size} bytes where {state.bytes} were written (truncated or replaced)"
-        else:
-            try:
-                index = HNSWIndex.open(path)
-            except Exception as error:  # usearch reports a damaged file with several types
-                index, problem = None, f"unreadable ({error})"
-            if index is not None:
-                problem = self._disagreement(index, state)
-        if problem:
-            raise LibraryError(
-                f"the vector index {path} of model {self.model} is {problem}; nothing was changed. Rebuild "
-                f"it from the library with `semdigest index rebuild --library {self.store.location}` "
-                "(an ingest rebuilds it too)")
-        return index
+        try:
+            size, modified = path.stat().st_size, path.stat().st_mtime_ns
+            if size != state.bytes:
+                return None, f"{size} bytes where {state.bytes} were written (truncated or replaced)"
+            if state.sha256 is not None:
+                whole = whole or modified != state.mtime_ns
+                if (_sha256(path) != state.sha256) if whole else (_sha256_ends(path) != state.sha256_ends):
+                    return None, "damaged (its checksum differs from the one recorded when it was written)"
+        except FileNotFoundError:
+            return None, "missing (deleted?)"
+        except OSError as error:
+            return None, f"unreadable ({error.strerror or error})"
+        try:
+            index = HNSWIndex.open(path)
+        except Exception as error:  # usearch reports a damaged file with several types
+            return None, f"unreadable ({error})"
+        problem = self._disagreement(index, state)
+        return (None, problem) if problem else (index, None)
+
+    def _error(self, state: MainState, problem: str, why: str = "") -> LibraryError:
+        return LibraryError(
+            f"the vector index {self.folder / state.file} of model {self.model} is {problem}{why}; rebuild it from "
+            f"the library with `semdigest index rebuild --library {self.store.location}`")
+
+    def _repair(self, state: MainState, problem: str) -> None:
+        """Rebuild the main segment for a reader, in a write of its own; where the library cannot be
+        written, a LibraryError that says how to rebuild it."""
+        if self.store.read_only:
+            raise self._error(state, problem, "; this library is read-only here, so it was not rebuilt")
+        _log.warning("semdigest: the vector index %s of model %s is %s; rebuilding it from the library",
+                     self.folder / state.file, self.model, problem)
+        with self.store.write():
+            if self.state() == state:  # else another process has rebuilt or folded it meanwhile
+                self.rebuild(extend=False)
 
     def _disagreement(self, index: HNSWIndex, state: MainState) -> str | None:
         if index.ndim != state.ndim or index.ndim != self.ndim:
@@ -106,12 +147,18 @@ class SegmentedIndex:
             return f"holding {len(index)} vectors where {state.size} were written"
         if self.store.vector_id_range(self.model, after=state.covers - 1)[0] == 0:  # no vector as new as the file's
             return "newer than the library (was the library file restored from a backup?)"
-        sample = np.linspace(1, state.covers, _SPOT_CHECKS).astype(np.int64)
-        present = [int(k) for k in sample if self.store.vectors_by_id(self.model, [int(k)]).size]
+        sample = np.unique(np.linspace(1, state.covers, _SPOT_CHECKS).astype(np.int64))
+        present = [int(k) for k in sample if self._stored(int(k)) is not None]  # ids of other models are skipped
         if present and not np.allclose(index.get(np.array(present)), self.store.vectors_by_id(self.model, present),
                                        atol=2e-3):  # half precision in the file
             return "holding other vectors than the library's (another library's or model's index?)"
         return None
+
+    def _stored(self, vector_id: int) -> np.ndarray | None:
+        try:
+            return self.store.vectors_by_id(self.model, [vector_id])[0]
+        except KeyError:
+            return None
 
     def tail(self) -> tuple[list[str], ExactIndex]:
         """The papers whose vector is newer than the main segment, cached until the store changes."""
@@ -191,18 +238,42 @@ class SegmentedIndex:
     # -- building ---------------------------------------------------------------------------
 
     def check(self) -> None:
-        """The main segment against the store; a LibraryError that says how to rebuild if it differs."""
-        self.main()
+        """The main segment against the store, its file read whole; a LibraryError that says how
+        to rebuild it if anything differs."""
+        state = self.state()
+        if state is not None:
+            problem = self._opened(state, whole=True)[1]
+            if problem:
+                raise self._error(state, problem, " (an ingest, or a query where the library can be written, "
+                                                  "rebuilds it too)")
 
     def needs_folding(self) -> bool:
         state = self.state()  # the main segment holds every vector of the model up to state.covers
         beyond, _ = self.store.vector_id_range(self.model, after=state.covers if state else 0)
         return beyond > TAIL_LIMIT
 
+    def maintain(self) -> None:
+        """Inside the store's write (an ingest): rebuild a main segment that is missing, damaged or
+        stale, and fold a tail grown past TAIL_LIMIT into it."""
+        state = self.state()
+        if state is not None and state != self._main_state:
+            index, problem = self._opened(state)
+            if problem:
+                _log.warning("semdigest: the vector index %s of model %s is %s; rebuilding it from the library",
+                             self.folder / state.file, self.model, problem)
+                self.rebuild(extend=False)
+                return
+            self._main, self._main_state = index, state
+        if self.needs_folding():
+            self.rebuild(extend=True)
+
     def rebuild(self, extend: bool = True) -> MainState:
         """Fold the tail into the main segment (``extend``) or build it afresh from every vector of
-        the model; call inside the store's write transaction, which records the new state."""
+        the model; call inside the store's write transaction, which records the new state. The new
+        file gets a name of its own; the one it replaces is removed once the transaction commits."""
         state = self.state()
+        if extend and state is not None and self._opened(state, whole=True)[1]:
+            extend = False  # never load a damaged file: build afresh
         count, largest = self.store.vector_id_range(self.model)
         start = 0
         if extend and state is not None:
@@ -216,18 +287,34 @@ class SegmentedIndex:
             bar.update(len(keys))
         bar.close()
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{_slug(self.model)}-{largest}.usearch"
+        self._sweep(keep=state.file if state else None)
+        path = self.folder / f"{_slug(self.model)}-{largest}-{secrets.token_hex(4)}.usearch"
+        self.store.after_rollback(lambda: path.unlink(missing_ok=True))
         try:
-            size = main.save(self.folder / name)
+            size = main.save(path)
+            new = MainState(file=path.name, covers=largest, size=len(main), ndim=self.ndim, bytes=size,
+                            sha256=_sha256(path), sha256_ends=_sha256_ends(path), mtime_ns=path.stat().st_mtime_ns)
         except (OSError, RuntimeError) as error:
             raise LibraryError(f"could not save the vector index in {self.folder} ({error}); the library was "
                                "left as it was. Free some disk space and run the command again") from None
-        new = MainState(file=name, covers=largest, size=len(main), ndim=self.ndim, bytes=size)
         self.store.set_meta(self._meta_key, json.dumps(asdict(new)))
-        if state is not None and state.file != name:
-            (self.folder / state.file).unlink(missing_ok=True)
+        if state is not None:
+            old = self.folder / state.file
+            self.store.after_commit(lambda: old.unlink(missing_ok=True))
         self._main, self._main_state, self._tail = None, None, None
         return new
+
+    def _sweep(self, keep: str | None) -> None:
+        """Remove this model's files that no committed state names: left by a process killed between
+        saving a file and committing it, or between committing and removing the file it replaced.
+        Called inside the write lock, so no other writer is between those steps now."""
+        prefix = f"{_slug(self.model)}-"
+        for path in self.folder.iterdir():
+            name = path.name
+            ours = (name.startswith(prefix) and name.endswith(".usearch")) or \
+                (name.startswith(f".{prefix}") and name.endswith(".partial"))
+            if ours and name != keep:
+                path.unlink(missing_ok=True)
 
     def _batches(self, start: int, largest: int):
         for keys, matrix in self.store.iter_vectors(self.model, largest):
@@ -239,6 +326,21 @@ class SegmentedIndex:
 def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
     """A paper's current vector lies in one segment only, so merged hits never repeat a paper."""
     return sorted(hits, key=lambda h: (-h[1], h[0]))[:k]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_ends(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(_ENDS)
+        handle.seek(max(handle.seek(0, 2) - _ENDS, 0))
+        return hashlib.sha256(head + handle.read(_ENDS)).hexdigest()
 
 
 def _slug(model: str) -> str:

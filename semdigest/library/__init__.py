@@ -23,7 +23,7 @@ from ..plural import plural
 from ..readers import date_from_name
 from ..records import Digest, Paper, as_date, as_texts
 from ..results import Hits
-from ..store import POSTGRES_SCHEMES, AddCounts, PaperFilter, PaperStore, Upsert, open_store
+from ..store import AddCounts, PaperFilter, PaperStore, Upsert, looks_like_url, open_store
 from ..store import merge as merge_policy
 from ..terms import paper_text, shared_terms, term_counts
 from .placement import PlacementMixin
@@ -36,11 +36,11 @@ BACKGROUND_SAMPLE = 20_000
 
 
 def default_path() -> Path | str:
-    """$SEMDIGEST_LIBRARY (a file path or a postgresql:// URL, kept as text), else library.sqlite
-    in the user's data directory."""
+    """$SEMDIGEST_LIBRARY (a file path, or a URL kept as text: a Path would fold its //), else
+    library.sqlite in the user's data directory."""
     if os.environ.get(ENV_VAR):
         value = os.environ[ENV_VAR]
-        return value if value.startswith(POSTGRES_SCHEMES) else Path(value).expanduser()
+        return value if looks_like_url(value) else Path(value).expanduser()
     return user_library_path()
 
 
@@ -74,6 +74,19 @@ class IngestResult:
         return (f"{self.source}: {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
                 f"{self.skipped} skipped; {self.embedded} embedded, {self.reused} reused; "
                 f"{self.seconds:.1f} s" + (f"; INCOMPLETE: {self.incomplete}" if self.incomplete else ""))
+
+
+@dataclass(frozen=True)
+class VectorCounts:
+    """What ``add_vectors`` did: papers that got their first vector of the model, papers whose
+    vector was replaced by another value, and papers whose vector already had that value."""
+    added: int
+    replaced: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        text = f"replaced {self.replaced}, added {self.added}"
+        return text + (f", {self.unchanged} unchanged (the same vector was stored)" if self.unchanged else "")
 
 
 class Library(PlacementMixin):
@@ -175,8 +188,10 @@ class Library(PlacementMixin):
         A file holds one day: the digest's date replaces the dates a file of the same name gave
         its papers before (so ingesting a file again with its right date repairs a wrong one,
         first-seen dates included). A file whose name carries its date always does this; for
-        another (``listing.xml``, reused day after day) ask for it with ``redate``."""
+        another (``listing.xml``, reused day after day) ask for it with ``redate``. The model's
+        index is kept usable: a missing, damaged or stale index file is rebuilt."""
         start = time.perf_counter()
+        self.store.require_writable()  # before embedding: minutes of work that could not be stored
         embedder = self.embedder(model)
         # Embed outside the write lock, from the records as they will be merged; a concurrent
         # writer can only make a text appear that is embedded inside the lock below.
@@ -188,9 +203,7 @@ class Library(PlacementMixin):
             late, _ = self._embed_missing(embedder, [plan.paper for plan in plans], known=vectors)
             self._link(embedder, [plan.paper for plan in plans], {**vectors, **late})
             self._count_terms(plans)
-            index = self.index(embedder)
-            if index.needs_folding():
-                index.rebuild(extend=True)
+            self.index(embedder).maintain()
         counts = merge_policy.counts(plans)
         return IngestResult(
             source=digest.source, new=counts.new, updated=counts.updated,
@@ -201,6 +214,7 @@ class Library(PlacementMixin):
 
     def embed(self, model: str | Embedder | None = None) -> tuple[int, int]:
         """Embed every paper that has no vector of this model yet. Returns (embedded, reused)."""
+        self.store.require_writable()
         embedder = self.embedder(model)
         papers = list(self.store.get_papers(self.store.unlinked(embedder.key)).values())
         vectors, reused = self._embed_missing(embedder, papers)
@@ -208,13 +222,16 @@ class Library(PlacementMixin):
             self._link(embedder, papers, vectors)
         return len(vectors), reused
 
-    def add_vectors(self, model: str | Embedder | None, ids: Iterable[str], matrix: np.ndarray) -> int:
+    def add_vectors(self, model: str | Embedder | None, ids: Iterable[str], matrix: np.ndarray) -> VectorCounts:
         """Store vectors computed elsewhere (another machine, a GPU) for papers of the library.
 
         Each row must be the model's unit-length embedding of the paper's document text; the
-        papers must be in the library. Returns how many papers got a new vector."""
+        papers must be in the library (ids written any way ``related`` accepts: 2606.04092v2,
+        arXiv:…). A paper's vector of the model is replaced by the one given. Returns what was
+        done: how many papers got a vector, had theirs replaced, or already had that one."""
+        self.store.require_writable()
         embedder = self.embedder(model)
-        ids, matrix = list(as_texts(ids, "ids")), np.asarray(matrix)
+        ids, matrix = [canonical_id(i) or i for i in as_texts(ids, "ids")], np.asarray(matrix)
         _check_vectors(ids, matrix, embedder.spec)
         papers = self.store.get_papers(ids)
         unknown = [i for i in ids if i not in papers]
@@ -222,13 +239,15 @@ class Library(PlacementMixin):
             raise LibraryError(f"{len(unknown)} of {plural(len(ids), 'id')} not in the library {self.store.location} "
                                f"(first: {', '.join(unknown[:3])}); ingest their digests first")
         hashes = [text_hash(embedder.spec.document_text(papers[i])) for i in ids]
+        matrix = matrix.astype(np.float32)
         with self.store.write():
-            vector_ids = self.store.put_vectors(embedder.key, "external", dict(zip(hashes, matrix.astype(np.float32))))
+            before = self.store.linked_vectors(embedder.key, PaperFilter(ids=tuple(ids)))
+            before = dict(zip(before.arxiv_ids, before.matrix))
+            vector_ids = self.store.replace_vectors(embedder.key, "external", dict(zip(hashes, matrix)))
             self.store.link(embedder.key, {i: vector_ids[h] for i, h in zip(ids, hashes)})
-            index = self.index(embedder)
-            if index.needs_folding():
-                index.rebuild(extend=True)
-        return len(ids)
+            self.index(embedder).maintain()
+        same = sum(1 for i, row in zip(ids, matrix) if i in before and np.array_equal(before[i], row))
+        return VectorCounts(added=len(ids) - len(before), replaced=len(before) - same, unchanged=same)
 
     def _embed_missing(self, embedder: Embedder, papers: list[Paper],
                        known: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], int]:
@@ -654,4 +673,4 @@ def _check_vectors(ids: list[str], matrix: np.ndarray, spec: ModelSpec) -> None:
                            "sentence-transformers' normalize_embeddings=True does)")
 
 
-__all__ = ["Library", "IngestResult", "default_path", "text_hash", "user_library_path"]
+__all__ = ["Library", "IngestResult", "VectorCounts", "default_path", "text_hash", "user_library_path"]

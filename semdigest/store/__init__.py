@@ -8,22 +8,23 @@ from pathlib import Path
 from ..errors import LibraryError
 from .base import LinkedVectors, PaperFilter, PaperStore
 from .merge import AddCounts, Upsert
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+from .urls import looks_like_url, masked, server_url
 
 
 def open_store(location: str | Path, create: bool = True) -> PaperStore:
-    """A store for a location: a ``postgresql://`` (or ``postgres://``) URL opens PostgreSQL,
-    anything else is a file path (SQLite)."""
-    if isinstance(location, str) and location.startswith(POSTGRES_SCHEMES):
+    """A store for a location: a ``postgresql://`` (or ``postgres://``, in any case) URL opens
+    PostgreSQL, anything else that looks like a URL is refused, and the rest are file paths (SQLite)."""
+    if looks_like_url(location):
+        url = server_url(location)
         try:
             from .postgres import PostgresStore
         except ImportError:
             raise LibraryError("a PostgreSQL library needs psycopg 3: pip install 'semdigest[postgres]'") from None
-        return PostgresStore(location, create=create)
+        return PostgresStore(url, create=create)
     from .sqlite import SQLiteStore
 
     return SQLiteStore(location, create=create)
 
 
-__all__ = ["AddCounts", "LinkedVectors", "PaperFilter", "PaperStore", "POSTGRES_SCHEMES", "Upsert", "open_store"]
+__all__ = ["AddCounts", "LinkedVectors", "PaperFilter", "PaperStore", "Upsert", "looks_like_url", "masked",
+           "open_store"]

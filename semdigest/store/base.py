@@ -13,7 +13,7 @@ import functools
 import inspect
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -87,15 +87,52 @@ def _iterate_translating(store, rows: Iterator) -> Iterator:
         yield from rows
 
 
+def _run_ignoring_oserrors(actions: list[Callable[[], None]]) -> None:
+    for action in actions:
+        try:
+            action()
+        except OSError:
+            pass
+
+
 class PaperStore(ABC):
     """The protocol. Writes happen inside ``with store.write():`` (one transaction)."""
 
     location: str  # what to show the user: a path, or a URL with the password masked
+    read_only: bool  # the store may only be read here (permissions, a read-only role)
 
     # -- lifecycle --------------------------------------------------------------------------
     @abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One all-or-nothing write transaction; waits while another writer holds the lock."""
+
+    @abstractmethod
+    def require_writable(self) -> None:
+        """A LibraryError saying why, when this store may not be written here: asked before long
+        work (embedding) whose result could not be stored."""
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Inside ``write()``: run ``action`` once the transaction has committed (removing a file the
+        commit made obsolete, which a crash before the commit still needs)."""
+        self._after_transaction[0].append(action)
+
+    def after_rollback(self, action: Callable[[], None]) -> None:
+        """Inside ``write()``: run ``action`` if the transaction does not commit (removing a file only
+        it would have used)."""
+        self._after_transaction[1].append(action)
+
+    @contextmanager
+    def _finishing(self) -> Iterator[None]:
+        """Around a write transaction, its COMMIT included: runs what ``after_commit`` or
+        ``after_rollback`` registered. A file left behind by a failed action is harmless (the
+        index sweeps such files at its next rebuild), so their OSErrors are ignored."""
+        self._after_transaction: tuple[list, list] = ([], [])
+        try:
+            yield
+        except BaseException:
+            _run_ignoring_oserrors(self._after_transaction[1])
+            raise
+        _run_ignoring_oserrors(self._after_transaction[0])
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -165,7 +202,30 @@ class PaperStore(ABC):
         """Matching papers with a vector of ``model`` (vector id > min_vector_id)."""
 
     @abstractmethod
-    def vectors_by_id(self, model: str, vector_ids: Iterable[int]) -> np.ndarray: ...
+    def vectors_by_id(self, model: str, vector_ids: Iterable[int]) -> np.ndarray:
+        """The vectors of these ids, in their order; a KeyError for an id that is no vector of ``model``."""
+
+    @abstractmethod
+    def retire_vectors(self, model: str, vector_ids: Iterable[int]) -> None:
+        """Free these vectors' (model, text) slots for new values; the rows stay, unlinked, like the
+        vector of a text that changed (an index file or a map may still name them)."""
+
+    def replace_vectors(self, model: str, backend: str, vectors: Mapping[str, np.ndarray]) -> dict[str, int]:
+        """``put_vectors``, except that a stored vector of the same text with another value is
+        replaced: the new value gets a new id (so no index segment holds a stale value under a live
+        id) and every paper linked to the old one is linked to it. Returns text hash -> vector id."""
+        stored = self.vector_ids_of_hashes(model, vectors)
+        hashes = list(stored)
+        current = self.vectors_by_id(model, [stored[h] for h in hashes]) if hashes else []
+        stale = {stored[h]: h for h, row in zip(hashes, current)
+                 if not np.array_equal(row, np.asarray(vectors[h], dtype=np.float32))}
+        relink = self.papers_of_vectors(model, stale) if stale else {}
+        if stale:
+            self.retire_vectors(model, stale)
+        ids = self.put_vectors(model, backend, vectors)
+        if relink:
+            self.link(model, {arxiv_id: ids[stale[old]] for old, papers in relink.items() for arxiv_id in papers})
+        return ids
 
     @abstractmethod
     def papers_of_vectors(self, model: str, vector_ids: Iterable[int],
@@ -189,8 +249,9 @@ class PaperStore(ABC):
     @abstractmethod
     def vector_index(self, model: str, ndim: int):
         """The vector index of ``model`` for this store: an object with ``search(queries, k,
-        where, exclude)``, ``needs_folding()``, ``rebuild(extend)`` and ``check()`` (see
-        index/segments.py, the file-based one)."""
+        where, exclude)``, ``maintain()`` (inside a write: repair what is damaged, fold what has
+        grown), ``needs_folding()``, ``rebuild(extend)`` and ``check()`` (see index/segments.py,
+        the file-based one)."""
 
     # -- term statistics (why-related) ------------------------------------------------------
     @abstractmethod

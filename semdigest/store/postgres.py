@@ -136,10 +136,6 @@ PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary
                  "summary_date", "source", "line")
 
 
-def is_postgres_url(location) -> bool:
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
-
-
 def split_schema(url: str) -> tuple[str, str]:
     """(conninfo for libpq, schema name): ``schema`` is ours, libpq would refuse it."""
     parts = urlsplit(url)
@@ -257,7 +253,7 @@ class PostgresStore(PaperStore):
     def _add_schema(self) -> None:
         """The tables added after the schema shipped, in an older library this role may write."""
         try:
-            with self.conn.transaction():
+            with self._transaction():
                 self._lock()
                 for statement in filter(str.strip, ADDED_SCHEMA.split(";")):
                     self.conn.execute(self._q(statement))
@@ -287,7 +283,7 @@ class PostgresStore(PaperStore):
     def _create_extension(self) -> tuple[str, str]:
         psycopg = self._psycopg
         try:
-            with self.conn.transaction():
+            with self._transaction():
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('semdigest:extension', 0))")
                 self.conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except psycopg.errors.InsufficientPrivilege:
@@ -304,7 +300,7 @@ class PostgresStore(PaperStore):
 
     def _create_schema(self) -> None:
         try:
-            with self.conn.transaction():
+            with self._transaction():
                 self._lock()
                 if self._tables():  # another process created it while we waited
                     self._check_ours(self._tables())
@@ -359,19 +355,39 @@ class PostgresStore(PaperStore):
                             "writes need a role with INSERT, UPDATE and DELETE rights on schema "
                             f"{self.schema!r}")
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT (a savepoint when nested) on the autocommit connection. Not psycopg's
+        ``transaction()``: where the connection is lost, its failed ROLLBACK logs an "error ignored"
+        warning to stderr beside our one line; the server rolls a lost session back anyway."""
+        nested = self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+        self.conn.execute("SAVEPOINT semdigest" if nested else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            if not self.conn.broken and not self.conn.closed:
+                try:
+                    self.conn.execute("ROLLBACK TO SAVEPOINT semdigest" if nested else "ROLLBACK")
+                except self._psycopg.Error:
+                    pass  # lost meanwhile: the server has rolled it back
+            raise
+        self.conn.execute("RELEASE SAVEPOINT semdigest" if nested else "COMMIT")
+
     # -- lifecycle --------------------------------------------------------------------------
+
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise self._read_only_error()
 
     @contextmanager
     def write(self) -> Iterator[None]:
         """One all-or-nothing transaction, after every other writer of this schema."""
-        if self.read_only:
-            raise self._read_only_error()
-        with self._translating_errors():
-            with self.conn.transaction():
-                self._lock()
-                yield
-                self.conn.execute(self._q(
-                    "UPDATE {s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"))
+        self.require_writable()
+        with self._translating_errors(), self._finishing(), self._transaction():
+            self._lock()
+            yield
+            self.conn.execute(self._q(
+                "UPDATE {s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"))
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -515,6 +531,10 @@ class PostgresStore(PaperStore):
             else:
                 PgvectorIndex(self, model, len(rows[0][3])).ensure()
         return self.vector_ids_of_hashes(model, vectors)
+
+    def retire_vectors(self, model: str, vector_ids: Iterable[int]) -> None:
+        self.conn.execute(self._q("UPDATE {s}.vectors SET text_hash = text_hash || ':retired:' || id "
+                                  "WHERE model = %s AND id = ANY(%s)"), (model, [int(i) for i in vector_ids]))
 
     def link(self, model: str, links: Mapping[str, int]) -> None:
         self.conn.cursor().executemany(self._q(
@@ -826,6 +846,13 @@ class PgvectorIndex:
     def needs_folding(self) -> bool:
         return False  # PostgreSQL adds every new vector to the graph as it is inserted
 
+    def maintain(self) -> None:
+        """Inside a write: rebuild an index left invalid or of another dimension (a missing one is
+        created as vectors arrive; nothing needs folding)."""
+        found = self._exists()
+        if found is not None and (not found[0] or f"vector({self.ndim})" not in found[1]):
+            self.rebuild()
+
     def rebuild(self, extend: bool = True) -> str:
         """REINDEX the model's HNSW index (create it if missing); call inside the store's write."""
         found = self._exists()
@@ -886,7 +913,7 @@ class PgvectorIndex:
             "ORDER BY (v.embedding::{v}.vector({ndim})) OPERATOR({v}.<#>) %b::{v}.vector({ndim}) LIMIT %s"
         ).format(s=store._s, v=store._v, ndim=sql.Literal(self.ndim))
         conn = store.conn
-        with conn.transaction():
+        with store._transaction():
             if exact:
                 conn.execute("SET LOCAL enable_indexscan = off")
             else:

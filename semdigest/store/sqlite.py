@@ -13,6 +13,8 @@ import json
 import os
 import re
 import sqlite3
+import stat
+import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -130,6 +132,9 @@ class SQLiteStore(PaperStore):
         if self.path.is_dir():
             raise LibraryError(f"--library {self.path} is a folder; give a library file path "
                                f"such as {self.path / 'library.sqlite'}")
+        if self.path.exists() and not self.path.is_file():
+            raise LibraryError(f"--library {self.path} is not a library file but a {_kind(self.path)}; "
+                               "give a library file path such as library.sqlite")
         exists = self.path.exists() and self.path.stat().st_size > 0
         if not exists and not create:
             raise LibraryError(f"no library at {self.path}; run `semdigest ingest DIGEST` first")
@@ -155,8 +160,9 @@ class SQLiteStore(PaperStore):
         """Read-write where the user may write; read-only (and then immutable, as a WAL file in a
         folder without write access needs) where not, so a shared read-only library still answers."""
         writable = not exists or (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
-        uris = [f"file:{self.path}?mode=rwc"] if writable else \
-            [f"file:{self.path}?mode=ro", f"file:{self.path}?immutable=1"]
+        # quoted: a ? # or %xx in the file name would otherwise start the URI's query or escape
+        path = urllib.parse.quote_from_bytes(os.fsencode(self.path))
+        uris = [f"file:{path}?mode=rwc"] if writable else [f"file:{path}?mode=ro", f"file:{path}?immutable=1"]
         for uri in uris:
             conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                    check_same_thread=False)
@@ -168,6 +174,9 @@ class SQLiteStore(PaperStore):
             except sqlite3.OperationalError as error:
                 conn.close()
                 last = error
+            except sqlite3.DatabaseError as error:  # a damaged header: "not a database", "malformed"
+                conn.close()
+                raise self.damaged(error) from None
         raise LibraryError(f"cannot open the library {self.path}: {last}; check the file's permissions")
 
     def _check_or_create(self) -> None:
@@ -210,34 +219,38 @@ class SQLiteStore(PaperStore):
 
     def damaged(self, error: Exception) -> LibraryError:
         return LibraryError(
-            f"the library file {self.path} is damaged ({error}); nothing was written to it. Check it "
+            f"the library file {self.path} is damaged ({_first_problem(error)}); nothing was written to it. Check it "
             f"with `sqlite3 {self.path} 'PRAGMA integrity_check'`, then restore a backup or recover "
             f"what is readable: `sqlite3 {self.path} .recover | sqlite3 recovered.sqlite`")
+
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"the library {self.path} is read-only here (no write permission on the "
+                               "file or its folder); queries work, writes need another --library path")
 
     @contextmanager
     def write(self, check: bool = True) -> Iterator[None]:
         """One all-or-nothing write transaction; waits while another process writes."""
-        if self.read_only:
-            raise LibraryError(f"the library {self.path} is read-only here (no write permission on the "
-                               "file or its folder); queries work, writes need another --library path")
+        self.require_writable()
         try:
             if check and self.path.stat().st_size <= _CHECK_BEFORE_WRITE_BYTES:
                 self.check(quick=True)
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
             raise self.damaged(error) from None
-        try:
-            yield
-        except sqlite3.DatabaseError as error:
-            self._rollback()
-            if "full" in str(error):
-                raise LibraryError(f"the disk holding {self.path} is full; nothing was written. Free some "
-                                   "space and run the command again") from None
-            raise self.damaged(error) if _is_damage(error) else error from None
-        except BaseException:
-            self._rollback()
-            raise
-        self.conn.execute("COMMIT")
+        with self._finishing():
+            try:
+                yield
+                self.conn.execute("COMMIT")  # in WAL mode the pages reach the disk here: it can fill
+            except sqlite3.DatabaseError as error:
+                self._rollback()
+                if "full" in str(error):
+                    raise LibraryError(f"the disk holding {self.path} is full; nothing was written. Free some "
+                                       "space and run the command again") from None
+                raise self.damaged(error) if _is_damage(error) else error from None
+            except BaseException:
+                self._rollback()
+                raise
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:  # SQLite has already rolled back after some I/O errors
@@ -347,6 +360,10 @@ class SQLiteStore(PaperStore):
             "INSERT OR IGNORE INTO vectors (model, text_hash, backend, vector) VALUES (?, ?, ?, ?)",
             ((model, h, backend, np.asarray(v, dtype="<f4").tobytes()) for h, v in vectors.items()))
         return self.vector_ids_of_hashes(model, vectors)
+
+    def retire_vectors(self, model: str, vector_ids: Iterable[int]) -> None:
+        self.conn.executemany("UPDATE vectors SET text_hash = text_hash || ':retired:' || id WHERE id = ? AND model = ?",
+                              ((int(i), model) for i in vector_ids))
 
     def link(self, model: str, links: Mapping[str, int]) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO paper_vectors VALUES (?, ?, ?)",
@@ -650,6 +667,22 @@ def _where(where: PaperFilter) -> tuple[str, list]:
         conditions.append("p.arxiv_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(where.ids)))
     return " AND ".join(conditions), params
+
+
+def _first_problem(error: Exception) -> str:
+    """One line of what SQLite found: integrity_check lists a problem a line."""
+    problems = [line.strip() for line in str(error).replace("; ", "\n").splitlines()
+                if line.strip() and not line.strip().startswith("***")]
+    if len(problems) <= 1:
+        return problems[0] if problems else str(error).strip()
+    return f"{problems[0]}; and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}"
+
+
+def _kind(path: Path) -> str:
+    mode = path.stat().st_mode
+    kinds = {stat.S_ISCHR: "character device", stat.S_ISBLK: "block device", stat.S_ISFIFO: "named pipe",
+             stat.S_ISSOCK: "socket"}
+    return next((name for test, name in kinds.items() if test(mode)), "special file")
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:
