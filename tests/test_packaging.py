@@ -20,12 +20,12 @@ PACKAGE = ROOT / "semdigest"
 _READ_EVERY_PACKAGED_FILE = """
 import sys
 import semdigest
-from semdigest import backends, models, terms, trends
-from semdigest.maps import interactive
+from semdigest import backends, models, terms
+from semdigest.pages import html_page
 assert semdigest.__file__.startswith(sys.argv[1]), semdigest.__file__
 assert terms.stop_words() and models.load_models()[0]
 assert backends.packaged_text(backends.CALIBRATION_TEXTS)
-assert interactive._TEMPLATE.read_text(encoding="utf-8") and trends._TEMPLATE.read_text(encoding="utf-8")
+assert html_page("map.html", "t", {}) and html_page("trends.html", "t", {})
 """
 
 
