@@ -29,7 +29,7 @@ TITLES = [
     "-2+3 | table # heading ~strike~ \\ back",
 ]
 AUTHORS = "=cmd|' /C calc'!A0,<script>alert(4)</script>,Eve"
-TLDR = "<!--<script> --> @x <b>TL;DR</b> [x](javascript:alert(5)) $\\badmacro$"
+TLDR = "<!--<script> @x <b>TL;DR</b> [x](javascript:alert(5)) $\\badmacro$"
 INTEREST = "=1+1 <img src=x onerror=alert(6)> [i](javascript:alert(7))"
 UNDATED = "{{DATA}} $\\badmacro$ <!--<script>.md"  # an undated file: its name becomes the title
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,13 +90,27 @@ def _map_data(page: str, heading: str) -> dict:
 # -- fast: the escaping functions and the commands that embed nothing -------------------------------
 
 def test_a_title_like_a_placeholder_or_a_script_stays_text_in_every_page():
-    from semdigest.pages import html_page
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from semdigest.maps import interactive_map
+    from semdigest.topics import Topic, Topics
+    from semdigest.trends import Trends
 
     title = "{{DATA}} {{TITLE}} <!--<script> </script>"
-    data = {"title": title, "points": [{"title": t, "tldr": TLDR} for t in TITLES], "\u2028": "\u2029"}
-    for template in ("map.html", "trends.html"):
-        page = html_page(template, title, data)
-        assert _map_data(page, title) == data
+    points = [{"id": f"2606.0404{i}", "x": float(i), "y": 0.0, "title": t, "authors": AUTHORS, "tldr": TLDR,
+               "category": "cs.CV", "topic": 0, "confidence": 0.9} for i, t in enumerate(TITLES)]
+    topics = Topics([Topic(0, "<!--<script>", ("a",), len(points), (), (), 0.9, np.zeros(2))])
+    data = _map_data(interactive_map(points, topics, np.zeros((1, 2)), title), title)
+    assert data["title"] == title and data["points"] == points and data["topics"][0]["label"] == "<!--<script>"
+
+    day = dt.date(2026, 6, 4)
+    trends = Trends(pd.DataFrame({"date": [day], "topic": [0], "label": [title], "size": [5], "share": [1.0]}),
+                    pd.DataFrame(columns=["date", "kind", "topic", "others", "label", "what"]))
+    data = _map_data(trends.to_html(title), title)
+    assert data["title"] == title and data["topics"][0]["label"] == title
 
 
 def test_markdown_text_shows_any_text_as_written():
@@ -203,11 +217,10 @@ def undated(hostile):
 
 
 @pytest.mark.slow
-def test_the_maps_of_hostile_days_hold_one_script_and_their_data(hostile, undated):
+def test_the_maps_of_a_hostile_day_hold_one_script_and_their_data(hostile):
     report = hostile.report
-    pages = [(hostile.out / "map.html", report.map), (hostile.out / "library-map.html", report.library_map),
-             (undated.out / "map.html", undated.map)]
-    assert report.library_map is not None and "{{DATA}}" in undated.map.heading()
+    pages = [(hostile.out / "map.html", report.map), (hostile.out / "library-map.html", report.library_map)]
+    assert report.library_map is not None
     for path, drawn in pages:
         data = _map_data(path.read_text(encoding="utf-8"), drawn.heading())
         assert data["title"] == drawn.heading()
@@ -217,11 +230,11 @@ def test_the_maps_of_hostile_days_hold_one_script_and_their_data(hostile, undate
 
 
 @pytest.mark.slow
-def test_a_hostile_map_still_draws_in_a_browser(hostile, undated, tmp_path):
+def test_a_hostile_map_still_draws_in_a_browser(hostile, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Debian's chromium is not installed here (.ci/run installs it)")
-    for page in (undated.out / "map.html", hostile.out / "library-map.html"):
+    for page in (hostile.out / "map.html", hostile.out / "library-map.html"):
         dom = subprocess.run(
             [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
              "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'p'}",
@@ -288,13 +301,15 @@ def test_every_csv_of_a_hostile_day_neutralises_formulas(hostile, capsys):
 
 
 @pytest.mark.slow
-def test_dollars_in_a_file_name_or_a_label_are_drawn_as_text(hostile, undated, tmp_path):
+def test_an_undated_file_named_like_a_placeholder_and_with_dollars_gets_its_report(hostile, undated, tmp_path):
     from PIL import Image
 
     from semdigest.trends import Trends
 
-    assert "$\\badmacro$" in undated.map.heading()
+    heading = undated.map.heading()
+    assert "{{DATA}}" in heading and "$\\badmacro$" in heading
     assert Image.open(undated.out / "map.png").size[0] == 1600  # mathtext would have raised ValueError
+    assert _map_data((undated.out / "map.html").read_text(encoding="utf-8"), heading)["title"] == heading
     trends = Trends.from_library(hostile.library)
     trends.history = trends.history.assign(label="$\\badmacro$ $x^$")
     assert Image.open(trends.save_png(tmp_path / "trends.png")).size[0] > 0

@@ -167,9 +167,11 @@ def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp
     markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert markdown.index("## For you") < markdown.index("Ingest:") and "### later" not in markdown
-    assert f"1. [{best[0].title}]({best[0].url})" in markdown and best[0].closest_titles[0] in markdown
+    from semdigest.escaping import markdown_text as md
+
+    assert f"1. [{md(best[0].title)}]({best[0].url})" in markdown and md(best[0].closest_titles[0]) in markdown
     assert index.index("For you</h2>") < index.index("<iframe") and index.count("<li><a href='https://arxiv") >= 10
-    assert ", ".join(best[0].terms) in markdown
+    assert md(", ".join(best[0].terms)) in markdown
 
     with Library.open(tmp_path / "none.sqlite") as empty:
         day_report(empty, digest, tmp_path / "plain")

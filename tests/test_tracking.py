@@ -76,8 +76,10 @@ def test_the_report_has_an_across_days_section_with_stable_ids(library, tracked)
     assert "## Across days" in markdown and f"Compared with {DAYS[0]}" in markdown
     assert "id='across-days'" in page
     day = library.tracked_day(DAYS[1])
+    from semdigest.escaping import markdown_text
+
     for topic, label in day.labels.items():
-        assert f"## {topic}. {label} (" in markdown
+        assert f"## {topic}. {markdown_text(label)} (" in markdown
     first = (tracked[1][DAYS[0]] / "report.md").read_text(encoding="utf-8")
     assert "The first tracked day" in first
 
