@@ -210,12 +210,13 @@ def test_references_and_descriptions_are_embedded_once_and_kept_in_the_library(c
     texts = len(interest.references) + 1
     library.save_interest(interest)
     key = library.embedder(None).key
-    ranking = library.rank(DAY, "outside", k=5)  # embeds the references and the description
+    assert len(library.rank(DAY, "outside", k=5)) == 5  # embeds the references and the description
     assert library.store.count_interest_vectors("outside") == {key: texts}
     again = library.interest_vectors("outside")
     assert again.embedded == 0 and len(again) == texts
     library.save_interest(library.interest("outside").mark_read(["2606.00951"]))  # saving keeps them
     assert library.store.count_interest_vectors("outside") == {key: texts}
+    ranking = library.rank(DAY, "outside", k=5)
 
     with Library.open(url) as reopened:  # a new process would find them too
         kept = reopened.interest_vectors("outside")
@@ -262,7 +263,7 @@ def test_a_large_import_shows_progress_and_its_cost_and_a_second_rank_embeds_not
     bib.write_text(real_bibtex(1000, digest=DAILY / "2026-06-03.md"), encoding="utf-8")
     status, stdout, stderr = _run_on_a_terminal("interests", "import", "many", bib, "--library", copy)
     assert status == 0, stderr
-    assert "1000 entries" in stdout and "embedded from title and abstract" in stdout
+    assert "entries, 0 by arXiv id" in stdout and "embedded from title and abstract" in stdout
     assert "Reading references.bib" in stderr and "Embedding many" in stderr
     assert "references and descriptions to embed once" in stderr and "at this machine's measured rate" in stderr
     with Library.open(copy) as opened:
