@@ -132,6 +132,57 @@ def test_a_bibtex_file_that_cannot_be_read_says_file_line_and_why(tmp_path):
         read_bibtex(tmp_path / "missing.bib")
 
 
+def real_bibtex(count: int, digest=TEST, abstracts: bool = True) -> str:
+    """``count`` entries with distinct keys and distinct texts made of a real digest's titles and
+    abstracts (entry n: title n, abstract n + 7 * lap, so every lap over the papers pairs anew)."""
+    papers = read(digest).papers
+    entries = []
+    for n in range(count):
+        lap, row = divmod(n, len(papers))
+        title, abstract = papers[row].title, papers[(row + 7 * lap) % len(papers)].abstract
+        fields = [f"  title = {{{title}}}", "  journal = JOT", "  year = {2026}"]
+        if abstracts:
+            fields.append(f"  abstract = {{{abstract}}}")
+        entries.append(f"@article{{ref{n},\n" + ",\n".join(fields) + "\n}\n")
+    return "@string{JOT = {Journal of Things}}\n\n" + "\n".join(entries)
+
+
+def test_a_large_bibtex_file_is_read_in_parts_with_progress_and_the_same_lines():
+    text = real_bibtex(2500).replace("@article{ref1800,", "@article{ref1800\n", 1)  # one broken, in part 2
+    text += "@misc{ref5, title = {A second ref5}}\n"  # a key of part 1 again, in part 3
+    seen = []
+    bibtex = parse_bibtex(text, "big.bib", progress=seen.append)
+    assert len(seen) >= 3 and sum(seen) == 2502  # the @string block, 2500 entries, the repeated key
+    broken = text[:text.index("@article{ref1800")].count("\n") + 1
+    assert len(bibtex) == 2500 and [s.line for s in bibtex.skipped] == [broken]
+    lines, by_key = text.split("\n"), {e.key: e for e in bibtex.entries}
+    for entry in (bibtex.entries[0], by_key["ref1500"], bibtex.entries[-1]):
+        assert lines[entry.line - 1].startswith(("@article{" + entry.key + ",", "@misc{" + entry.key + ","))
+    papers = read(TEST).papers
+    assert [e.title for e in bibtex.entries if e.key == "ref5"] == [papers[5].title, "A second ref5"]
+    assert by_key["ref2000"].title == papers[2000 % len(papers)].title
+    assert bibtex.entries[0].abstract == papers[0].abstract  # braces, dashes and math read as pylatexenc reads them
+
+
+def test_plain_latex_fields_read_as_pylatexenc_reads_them():
+    """The fast path gives pylatexenc's text on every real title and abstract it takes, and it
+    takes most of them (the rest still go through pylatexenc)."""
+    from semdigest.interests import latex
+
+    texts = sorted({t for p in read(TEST).papers for t in (p.title, p.abstract) if t})
+    texts += ["a -{}- b --- c -- d ---- e", "``q'' ~ & !` ?`", r"R\&D at 5\% and $5\%$", "$$x$$y", "a {b {c}} d"]
+    fast = 0
+    for text in texts:
+        plain = latex._plain(text)
+        if plain is not None:
+            fast += 1
+            expected = latex._pylatexenc(latex._UNESCAPED_PERCENT.sub(r"\\%", text))
+            assert latex._SPACES.sub(" ", plain).strip() == latex._SPACES.sub(" ", expected).strip(), text
+        assert latex.latex_text(text)  # every text reads, one way or the other
+    assert fast >= 0.8 * len(texts)
+    assert latex.latex_text(r"M\"{u}ller -- $\alpha$ \emph{and} 5%") == "Müller – $\\alpha$ and 5%"
+
+
 def test_duplicate_keys_and_fields_still_give_the_paper():
     bibtex = parse_bibtex('@misc{a, title = "Pluralistic Leaderboards", title = "x", note = {arXiv:2606.02547}}\n'
                           "@misc{a, title = {Private Learning in Bilateral Trade}}\n")

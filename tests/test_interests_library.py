@@ -6,10 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pty
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
+import uuid
 
+import numpy as np
 import pytest
 
 from semdigest.errors import InterestError
@@ -18,8 +23,11 @@ from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.store.sqlite import ADDED_SCHEMA
 
+from semdigest.interests import import_bibtex, parse_bibtex
+
+from .conftest import DAILY
 from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user
-from .test_interests import GAME_THEORY_BIB, TEST, TRAIN
+from .test_interests import GAME_THEORY_BIB, TEST, TRAIN, real_bibtex
 
 DAY = dt.date(2026, 6, 8)
 
@@ -177,3 +185,101 @@ def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp
         day_report(empty, digest, tmp_path / "plain")
     assert "For you" not in (tmp_path / "plain" / "report.md").read_text(encoding="utf-8")
     assert "For you" not in (tmp_path / "plain" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def copied(request, library, tmp_path):
+    """(a fresh library holding the module library's papers and vectors, its URL): a file, or a
+    schema of its own on the run's PostgreSQL server."""
+    if request.param == "sqlite":
+        url = str(tmp_path / "copy.sqlite")
+    else:
+        url = request.getfixturevalue("postgres_server").url(f"t_{uuid.uuid4().hex[:12]}")
+    target = Library.open(url)
+    for digest in (TRAIN, TEST):
+        target.add(read(digest))
+    target.add_vectors(None, *library.vectors())
+    yield target, url
+    target.close()
+
+
+@pytest.mark.slow
+def test_references_and_descriptions_are_embedded_once_and_kept_in_the_library(copied):
+    library, url = copied
+    bibtex = parse_bibtex(real_bibtex(40, digest=DAILY / "2026-06-03.md"))
+    titles = {paper.arxiv_id: paper.title for paper, _ in library.store.iter_papers()}
+    interest, _ = import_bibtex(Interest("outside").describe("robot grasping"), bibtex, titles)
+    texts = len(interest.references) + 1
+    library.save_interest(interest)
+    key = library.embedder(None).key
+    assert len(library.rank(DAY, "outside", k=5)) == 5  # embeds the references and the description
+    assert library.store.count_interest_vectors("outside") == {key: texts}
+    again = library.interest_vectors("outside")
+    assert again.embedded == 0 and len(again) == texts
+    library.save_interest(library.interest("outside").mark_read(["2606.00951"]))  # saving keeps them
+    assert library.store.count_interest_vectors("outside") == {key: texts}
+    ranking = library.rank(DAY, "outside", k=5)
+
+    with Library.open(url) as reopened:  # a new process would find them too
+        kept = reopened.interest_vectors("outside")
+        assert kept.embedded == 0 and np.array_equal(kept.positives, again.positives)
+        assert [p.arxiv_id for p in reopened.rank(DAY, "outside", k=5)] == [p.arxiv_id for p in ranking]
+
+    # Another interest with the same texts finds them, and keeps them once the first is removed.
+    library.save_interest(Interest("twin", references=interest.references))
+    assert library.interest_vectors("twin").embedded == 0
+    library.remove_interest("outside")
+    assert library.store.count_interest_vectors("outside") == {}
+    assert library.store.count_interest_vectors("twin") == {key: texts - 1}
+    assert library.interest_vectors("twin").embedded == 0
+
+
+def _run_on_a_terminal(*args) -> tuple[int, str, str]:
+    """The CLI with stderr on a pseudo-terminal (where progress bars show): (status, stdout, stderr)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "semdigest", *map(str, args)], stdout=subprocess.PIPE,
+                               stderr=follower, text=True)
+    os.close(follower)
+    stderr = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        stderr += chunk
+    stdout = process.stdout.read()
+    process.wait(timeout=600)
+    os.close(leader)
+    return process.returncode, stdout, stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_a_large_import_shows_progress_and_its_cost_and_a_second_rank_embeds_nothing(library, tmp_path):
+    """1,000 references: a bar while reading and embedding on a terminal, none with --quiet or
+    when piped; the cost said before embedding; then `rank` uses the kept vectors."""
+    copy = tmp_path / "library.sqlite"
+    shutil.copy(library.path, copy)
+    bib = tmp_path / "references.bib"
+    bib.write_text(real_bibtex(1000, digest=DAILY / "2026-06-03.md"), encoding="utf-8")
+    status, stdout, stderr = _run_on_a_terminal("interests", "import", "many", bib, "--library", copy)
+    assert status == 0, stderr
+    assert "entries, 0 by arXiv id" in stdout and "embedded from title and abstract" in stdout
+    assert "Reading references.bib" in stderr and "Embedding many" in stderr
+    assert "references and descriptions to embed once" in stderr and "at this machine's measured rate" in stderr
+    with Library.open(copy) as opened:
+        key = opened.embedder(None).key
+        references = len(opened.interest("many").references)
+        assert references > 900 and opened.store.count_interest_vectors("many") == {key: references}
+
+    status, _, stderr = _run_on_a_terminal("interests", "import", "again", bib, "--library", copy, "--quiet")
+    assert status == 0 and "Reading" not in stderr and "Embedding" not in stderr, stderr
+    assert "'again': 0 references and descriptions embedded now" in stderr  # found, kept by 'many'
+
+    result = run_cli("rank", "--date", DAY.isoformat(), "--interest", "many", "-k", "3", "--json", "--library", copy)
+    assert result.returncode == 0 and "to embed once" not in result.stderr, result.stderr
+    assert len(json.loads(result.stdout)["rankings"][0]["papers"]) == 3
+    with Library.open(copy) as opened:
+        assert opened.store.count_interest_vectors("many") == {key: references}
+        assert opened.interest_vectors("many").embedded == 0

@@ -22,8 +22,8 @@ _SPECIALS = {"---": "\N{EM DASH}", "--": "\N{EN DASH}", "``": "\N{LEFT DOUBLE QU
 _SPECIAL = re.compile("|".join(re.escape(s) for s in _SPECIALS))
 # Outside math: text, a brace, an escaped character (\& is "&"), or math ($$...$$ or $...$, where
 # a backslash escapes the next character). Any other backslash is a command: left to pylatexenc.
-_PIECE = re.compile(r"(?P<text>[^\\${}]+)|(?P<brace>[{}])|\\(?P<escaped>[&%_#${} ])|\$\$(?P<display>(?:[^\\$]|\\.)*)\$\$"
-                    r"|\$(?P<inline>(?:[^\\$]|\\.)+)\$", re.DOTALL)
+_PIECE = re.compile(r"(?P<text>[^\\${}]+)|(?P<brace>[{}])|\\(?P<escaped>[&%_#${} ])"
+                    r"|\$\$(?P<display>(?:[^\\$]|\\.)*)\$\$|\$(?P<inline>(?:[^\\$]|\\.)+)\$", re.DOTALL)
 
 
 def latex_text(value) -> str:

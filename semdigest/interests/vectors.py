@@ -104,7 +104,8 @@ def interest_vectors(interest: Interest, ids: Sequence[str], matrix: np.ndarray,
 # keeps what it did. The first chunk loads the model and warms it up; the second, small, measures
 # the rate before the rest is announced with its cost.
 _WARM_UP, _MEASURED, _CHUNK, _KEEP_EVERY = 8, 64, 256, 4096
-ANNOUNCE_SECONDS = 10  # an embedding expected to take longer is announced, with its cost
+# An embedding of this many texts, or expected to take longer, is announced with its cost.
+ANNOUNCE_TEXTS, ANNOUNCE_SECONDS = 1000, 10
 _logger = logging.getLogger(__name__)
 
 
@@ -130,7 +131,7 @@ def _embedded(texts: list[str], embedder, stored: StoredVectors | None, name: st
             pending.update(zip(chunk, embedder.encode(chunk, progress=False)))
             if done == _WARM_UP:
                 rate = len(chunk) / max(time.perf_counter() - start, 1e-9)
-                _announce(name, len(todo) - done, rate, embedder, stored)
+                _announce(name, len(todo), rate, embedder, stored)
             done += len(chunk)
             bar.update(len(chunk))
             if stored is not None and len(pending) >= _KEEP_EVERY:
@@ -154,7 +155,7 @@ def _chunk_sizes():
 
 def _announce(name: str, count: int, rate: float, embedder, stored: StoredVectors | None) -> None:
     seconds = count / rate
-    if seconds < ANNOUNCE_SECONDS:
+    if count < ANNOUNCE_TEXTS and seconds < ANNOUNCE_SECONDS:
         return
     kept = ("later ranks use the stored vectors" if stored is not None and stored.writable
             else "they cannot be stored here, so every rank embeds them again")
