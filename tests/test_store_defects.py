@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -132,6 +133,18 @@ def test_a_damaged_index_file_is_found_by_check_and_rebuilt_before_any_search(se
     with Library.open(seeds_copy) as library:
         rebuilt = library.index().state()
         assert rebuilt.size == 514 and rebuilt.sha256 and not path.exists()
+
+    # a state written before checksums were kept cannot be verified: check says so, an ingest rebuilds
+    conn = sqlite3.connect(seeds_copy)
+    with conn:
+        conn.execute("UPDATE meta SET value = json_remove(value, '$.sha256', '$.sha256_ends', '$.mtime_ns') "
+                     "WHERE key LIKE 'index:%'")
+    conn.close()
+    assert "cannot be verified" in _one_line_error(run_cli("library", "check", "--library", seeds_copy))
+    with Library.open(seeds_copy) as library:
+        assert library.ingest(read(SEED_000)).embedded == 0
+        assert library.index().state().sha256
+        library.check()
 
 
 @pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
