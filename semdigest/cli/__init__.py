@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import sys
 
@@ -41,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The command reports each failure once, in one line; psycopg also logs a warning of its own
+    # when it cannot end a pipeline or roll back on a connection that was lost ("error ignored
+    # ..."), which with no logging set up reaches stderr as a second line. The command is the
+    # application here, so it sets how its driver's logger speaks (the library never does).
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         status = args.run(args) or 0
         sys.stdout.flush()  # a closed pipe or a full disk shows here, not at interpreter exit

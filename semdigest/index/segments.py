@@ -49,6 +49,7 @@ _OVERFETCH = 3          # candidates per wanted hit from the HNSW graph, before 
 _SPOT_CHECKS = 4        # vectors compared with the store when the main segment is opened
 _ENDS = 64 * 1024       # bytes at each end of the file that every open compares with their checksum
 _log = logging.getLogger("semdigest")
+_UNVERIFIABLE = "without a checksum (written by semdigest before checksums were kept), so it cannot be verified"
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class SegmentedIndex:
     def _opened(self, state: MainState, whole: bool = False) -> tuple[HNSWIndex | None, str | None]:
         """(the main segment's file opened, None), or (None, what is wrong with it)."""
         path = self.folder / state.file
+        if whole and state.sha256 is None:
+            return None, _UNVERIFIABLE
         try:
             size, modified = path.stat().st_size, path.stat().st_mtime_ns
             if size != state.bytes:
@@ -148,9 +151,9 @@ class SegmentedIndex:
         if self.store.vector_id_range(self.model, after=state.covers - 1)[0] == 0:  # no vector as new as the file's
             return "newer than the library (was the library file restored from a backup?)"
         sample = np.unique(np.linspace(1, state.covers, _SPOT_CHECKS).astype(np.int64))
-        present = [int(k) for k in sample if self._stored(int(k)) is not None]  # ids of other models are skipped
-        if present and not np.allclose(index.get(np.array(present)), self.store.vectors_by_id(self.model, present),
-                                       atol=2e-3):  # half precision in the file
+        stored = {int(k): v for k in sample if (v := self._stored(int(k))) is not None}  # other models' ids skipped
+        if stored and not np.allclose(index.get(np.array(list(stored))), np.vstack(list(stored.values())),
+                                      atol=2e-3):  # half precision in the file
             return "holding other vectors than the library's (another library's or model's index?)"
         return None
 
@@ -244,8 +247,7 @@ class SegmentedIndex:
         if state is not None:
             problem = self._opened(state, whole=True)[1]
             if problem:
-                raise self._error(state, problem, " (an ingest, or a query where the library can be written, "
-                                                  "rebuilds it too)")
+                raise self._error(state, problem, "; an ingest rebuilds it too")
 
     def needs_folding(self) -> bool:
         state = self.state()  # the main segment holds every vector of the model up to state.covers
@@ -256,14 +258,17 @@ class SegmentedIndex:
         """Inside the store's write (an ingest): rebuild a main segment that is missing, damaged or
         stale, and fold a tail grown past TAIL_LIMIT into it."""
         state = self.state()
-        if state is not None and state != self._main_state:
-            index, problem = self._opened(state)
+        if state is not None:
+            problem = _UNVERIFIABLE if state.sha256 is None else None
+            if problem is None and state != self._main_state:
+                index, problem = self._opened(state)
+                if not problem:
+                    self._main, self._main_state = index, state
             if problem:
                 _log.warning("semdigest: the vector index %s of model %s is %s; rebuilding it from the library",
                              self.folder / state.file, self.model, problem)
                 self.rebuild(extend=False)
                 return
-            self._main, self._main_state = index, state
         if self.needs_folding():
             self.rebuild(extend=True)
 

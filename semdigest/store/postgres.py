@@ -253,7 +253,7 @@ class PostgresStore(PaperStore):
     def _add_schema(self) -> None:
         """The tables added after the schema shipped, in an older library this role may write."""
         try:
-            with self._transaction():
+            with self.conn.transaction():
                 self._lock()
                 for statement in filter(str.strip, ADDED_SCHEMA.split(";")):
                     self.conn.execute(self._q(statement))
@@ -283,7 +283,7 @@ class PostgresStore(PaperStore):
     def _create_extension(self) -> tuple[str, str]:
         psycopg = self._psycopg
         try:
-            with self._transaction():
+            with self.conn.transaction():
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('semdigest:extension', 0))")
                 self.conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except psycopg.errors.InsufficientPrivilege:
@@ -300,7 +300,7 @@ class PostgresStore(PaperStore):
 
     def _create_schema(self) -> None:
         try:
-            with self._transaction():
+            with self.conn.transaction():
                 self._lock()
                 if self._tables():  # another process created it while we waited
                     self._check_ours(self._tables())
@@ -355,24 +355,6 @@ class PostgresStore(PaperStore):
                             "writes need a role with INSERT, UPDATE and DELETE rights on schema "
                             f"{self.schema!r}")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN ... COMMIT (a savepoint when nested) on the autocommit connection. Not psycopg's
-        ``transaction()``: where the connection is lost, its failed ROLLBACK logs an "error ignored"
-        warning to stderr beside our one line; the server rolls a lost session back anyway."""
-        nested = self.conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
-        self.conn.execute("SAVEPOINT semdigest" if nested else "BEGIN")
-        try:
-            yield
-        except BaseException:
-            if not self.conn.broken and not self.conn.closed:
-                try:
-                    self.conn.execute("ROLLBACK TO SAVEPOINT semdigest" if nested else "ROLLBACK")
-                except self._psycopg.Error:
-                    pass  # lost meanwhile: the server has rolled it back
-            raise
-        self.conn.execute("RELEASE SAVEPOINT semdigest" if nested else "COMMIT")
-
     # -- lifecycle --------------------------------------------------------------------------
 
     def require_writable(self) -> None:
@@ -383,7 +365,7 @@ class PostgresStore(PaperStore):
     def write(self) -> Iterator[None]:
         """One all-or-nothing transaction, after every other writer of this schema."""
         self.require_writable()
-        with self._translating_errors(), self._finishing(), self._transaction():
+        with self._translating_errors(), self._finishing(), self.conn.transaction():
             self._lock()
             yield
             self.conn.execute(self._q(
@@ -913,7 +895,7 @@ class PgvectorIndex:
             "ORDER BY (v.embedding::{v}.vector({ndim})) OPERATOR({v}.<#>) %b::{v}.vector({ndim}) LIMIT %s"
         ).format(s=store._s, v=store._v, ndim=sql.Literal(self.ndim))
         conn = store.conn
-        with store._transaction():
+        with conn.transaction():
             if exact:
                 conn.execute("SET LOCAL enable_indexscan = off")
             else:
