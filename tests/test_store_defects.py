@@ -184,7 +184,8 @@ def test_the_password_in_semdigest_library_never_shows_in_any_help():
                     ("rank",), ("library",), ("vectors",)):
         result = run_cli(*command, "--help", env={"SEMDIGEST_LIBRARY": url})
         assert result.returncode == 0, (command, result.stderr)
-        assert PASSWORD not in result.stdout and "alice:***@db.example.org" in result.stdout, (command, result.stdout)
+        # the help names the variable and never shows its value (so a malformed one cannot break it)
+        assert PASSWORD not in result.stdout and "$SEMDIGEST_LIBRARY" in result.stdout, (command, result.stdout)
 
 
 @pytest.mark.parametrize("typo", [
