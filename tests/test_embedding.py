@@ -27,8 +27,9 @@ def test_a_model_key_reads_back_as_written():
     assert ModelKey.parse("mpnet@v2+local").backend is None  # no backend's form: part of the revision
 
 
-# In a new process, so that the first import of semdigest is the one observed, with fresh user
-# folders, so that the ONNX export and int8 quantisation run inside it. The runtimes semdigest
+# In a new process, so that the first import of semdigest is the one observed, with a fresh user
+# data folder, so that the ONNX export and int8 quantisation run inside it (the run's cache
+# folder keeps auto's measurement, made once per run). The runtimes semdigest
 # drives are imported first: what they do at their own import (sentence-transformers' imports set
 # KMP_* and TORCHINDUCTOR_CACHE_DIR) is theirs; everything after is semdigest's code.
 _EMBED = """
@@ -52,7 +53,7 @@ print(json.dumps({"shapes": shapes, "import": first == imported, "embed": before
 
 @pytest.mark.slow
 def test_importing_and_embedding_leaves_the_root_logger_and_environment_alone(tmp_path):
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     ran = subprocess.run([sys.executable, "-c", _EMBED, str(SEED_004)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=540)
     assert ran.returncode == 0, ran.stderr[-2000:]
