@@ -45,11 +45,11 @@ def stop_server(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def fetch(url: str, method: str = "GET", body=None, headers=None) -> tuple[int, dict, str]:
+def fetch(url: str, method: str = "GET", body=None, headers=None, timeout: float = 60) -> tuple[int, dict, str]:
     request = urllib.request.Request(url, method=method, headers=headers or {},
                                      data=None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode()))
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
