@@ -181,3 +181,35 @@ def test_related_papers_filter_by_category(server, page):
     page.wait_for_function("document.querySelector('ol.related-list').dataset.updated !== undefined")
     categories = page.locator("ol.related-list li").evaluate_all("items => items.map((i) => i.dataset.category)")
     assert categories and set(categories) == {category}
+
+
+@pytest.fixture(scope="module")
+def site(library_path, tmp_path_factory):
+    from semdigest.app.site import write_site
+    from semdigest.embedding import Embedder
+    from semdigest.library import Library
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    write_site(lambda: Library.open(library_path, create=False), out, model=Embedder(backend=BACKEND))
+    return out
+
+
+def test_the_static_site_opens_from_file_with_papers_related_search_and_map(site, page):
+    page.goto((site / "index.html").as_uri())
+    page.wait_for_url("**/day/2026-06-09.html")
+    assert TITLES[1] in page.locator("article.paper h3.title").all_text_contents()
+    assert page.locator("main img").count() == 0 and page.locator(".marks").count() == 0  # no server: no marks
+    page.locator("article.paper h3.title a").first.click()
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.url.startswith("file://") and "paper/index.html?id=" in page.url
+    assert page.locator("ol.related-list li").count() == 10
+    assert page.locator("article.paper p.abstract").is_visible()
+    title = page.locator("article.paper h3.title").text_content()
+    page.goto((site / "search" / "index.html").as_uri() + "?q=" + title.split(":")[0].split()[0])
+    page.wait_for_selector("body[data-ready='1']")
+    assert title in page.locator("ol.results li a").all_text_contents()
+    page.goto((site / "map" / "2026-06-08.html").as_uri())
+    page.wait_for_function("window.map !== undefined")
+    page.evaluate("window.map.ready")
+    assert page.locator("#linked-rows tr").count() == 16
+    assert page.evaluate("window.pwned") is None

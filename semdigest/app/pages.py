@@ -17,10 +17,13 @@ def environment():
                               autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+SHARDS = 32  # the static site's paper data files (site.py)
+
+
 def render(template: str, urls, *, title: str, page: str, data=None, latest=None, date=None,
            read_only: bool = False, **context) -> str:
     return environment().get_template(template).render(
-        urls=urls, title=title, page=page, latest=latest, date=date, read_only=read_only,
+        urls=urls, title=title, page=page, latest=latest, date=date, read_only=read_only, shards=SHARDS,
         data_json=script_json(data if data is not None else {}), **context)
 
 
@@ -50,6 +53,12 @@ def paper_page(paper: dict, related: list[dict], urls, latest, categories=(), in
     return render("paper.html", urls, title=paper["title"], page="paper", data=data, latest=latest,
                   read_only=read_only, paper=paper, related=related, categories=list(categories),
                   interests=list(interests))
+
+
+def site_paper_page(urls, latest) -> str:
+    """The static site's one paper page: its script shows the paper named in ?id=."""
+    return render("paper.html", urls, title="paper", page="paper", data={}, latest=latest, read_only=True,
+                  paper=None, related=[], categories=[], interests=[])
 
 
 def search_page(results: list[dict], urls, latest, q="", since=None, until=None, category=None, categories=()) -> str:

@@ -54,7 +54,7 @@ class SiteUrls(ServerUrls):
         return f"../map/{date}.html"
 
     def paper(self, arxiv_id: str) -> str:
-        return f"../paper/{paper_file(arxiv_id)}"
+        return f"../paper/index.html?id={quote(arxiv_id, safe='')}"
 
     def search(self, **query) -> str:
         query = {k: v for k, v in query.items() if v}
@@ -65,8 +65,3 @@ class SiteUrls(ServerUrls):
 
     def topic(self, topic: int) -> str:
         return f"../topics/{int(topic)}.html"
-
-
-def paper_file(arxiv_id: str) -> str:
-    """An id as a file name: old-style ids (hep-th/9901001) hold a slash."""
-    return arxiv_id.replace("/", "_") + ".html"

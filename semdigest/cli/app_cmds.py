@@ -77,8 +77,8 @@ def run_site(args) -> int:
     from ..library import Library
     from ..app.site import write_site
 
-    with Library.open(args.library, create=False) as library:
-        written = write_site(library, args.out, since=args.since, model=embedder(args), force=args.force)
+    written = write_site(lambda: Library.open(args.library, create=False), args.out, since=args.since,
+                         model=embedder(args), force=args.force)
     note(f"wrote {written.pages} pages ({written.megabytes:.1f} MB) to {written.out}; open "
          f"{written.out / 'index.html'} in a browser")
     return 0

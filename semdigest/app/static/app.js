@@ -134,34 +134,4 @@
     return item;
   }
 
-  // -- the static site's search: the prebuilt index, ranked by words matched in title/authors/abstract
-  if (mode === 'site' && body.dataset.page === 'search' && window.SEMDIGEST_INDEX) {
-    const form = document.querySelector('form.search');
-    const q = params.get('q') || '';
-    for (const name of ['q', 'since', 'until', 'category']) if (params.get(name)) form.elements[name].value = params.get(name);
-    if (q.trim()) showResults(window.SemdigestSearch.search(window.SEMDIGEST_INDEX, q, {
-      since: params.get('since'), until: params.get('until'), category: params.get('category') }, 50));
-  }
-
-  function showResults(results) {
-    const list = document.querySelector('ol.results');
-    list.replaceChildren(...results.map((r) => {
-      const item = document.createElement('li');
-      item.dataset.id = r.arxiv_id;
-      const link = document.createElement('a');
-      link.href = `../paper/${r.arxiv_id.replace('/', '_')}.html`;
-      link.textContent = r.title;
-      const meta = document.createElement('span');
-      meta.className = 'meta';
-      meta.textContent = ` ${r.authors} · ${r.primary_category} · ${r.first_seen}`;
-      item.append(link, meta);
-      return item;
-    }));
-    if (!results.length) {
-      const none = document.createElement('p');
-      none.className = 'none';
-      none.textContent = 'Nothing found.';
-      list.after(none);
-    }
-  }
 })();
