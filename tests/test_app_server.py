@@ -221,3 +221,32 @@ def test_read_only_refuses_every_write(library_path):
         assert "class=\"marks\"" not in fetch(base + "/day/2026-06-08")[2]
     finally:
         stop_server(process)
+
+
+@pytest.mark.slow
+def test_the_app_serves_a_postgresql_library(postgres_server, tmp_path):
+    import uuid
+
+    from semdigest.interests import Interest
+    from semdigest.library import Library
+    from semdigest.readers import read
+
+    url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}")
+    with Library.open(url) as library:
+        library.add(read(digest_slice(DAILY / "2026-06-08.md", tmp_path / "2026-06-08.md", 6)))
+        library.add(read(hostile_digest(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 4)))
+        library.save_interest(Interest("pg", papers=(library.papers(date="2026-06-08")["arxiv_id"][0],)))
+    process, base, token = start_server(url)
+    try:
+        day = json.loads(fetch(base + "/api/days/2026-06-09")[2])
+        assert day["n_papers"] == 4 and {p["title"] for p in day["papers"]} <= set(TITLES)
+        paper = json.loads(fetch(base + "/api/days/2026-06-08")[2])["papers"][4]
+        word = max(re.findall(r"[A-Za-z]{6,}", paper["title"]), key=len)
+        assert paper["arxiv_id"] in [r["arxiv_id"] for r in json.loads(fetch(f"{base}/api/search?q={word}")[2])]
+        status, _, text = mark(base, "pg", paper["arxiv_id"], {"Content-Type": "application/json",
+                                                                "Authorization": f"Bearer {token}"})
+        assert status == 200, text
+        assert json.loads(fetch(base + "/api/interests")[2])[0]["read"] == [paper["arxiv_id"]]
+        assert "No new papers" not in fetch(base + "/day/2026-06-09")[2]
+    finally:
+        stop_server(process)
