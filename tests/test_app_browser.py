@@ -181,6 +181,10 @@ def test_related_papers_filter_by_category(server, page):
     page.wait_for_function("document.querySelector('ol.related-list').dataset.updated !== undefined")
     categories = page.locator("ol.related-list li").evaluate_all("items => items.map((i) => i.dataset.category)")
     assert categories and set(categories) == {category}
+    plain = json.loads(fetch(f"{base}/api/papers/{target}/related?k=5")[2])
+    explained = json.loads(fetch(f"{base}/api/papers/{target}/related?k=5&explain=1")[2])
+    assert [h["arxiv_id"] for h in plain] == [h["arxiv_id"] for h in explained]
+    assert all(not h["shared_terms"] for h in plain) and any(h["shared_terms"] for h in explained)
 
 
 @pytest.fixture(scope="module")

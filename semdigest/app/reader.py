@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ..arxiv_ids import canonical_id
 from ..errors import InterestError, LibraryError
 from ..records import as_date
+from ..store import PaperFilter
 from .catalog import Catalog
 from .records import hit_record, iso, paper_record, ranked_record
 
@@ -38,6 +39,8 @@ class Reader:
         self._seen: dict[dt.date, dict] = {}
         self._catalog: Catalog | None = None
         self._catalog_size = -1
+        self._encoder = None
+        self._for_you: dict = {}
 
     # -- threads ------------------------------------------------------------------------------
 
@@ -141,12 +144,16 @@ class Reader:
         return self._seen[date]
 
     def for_you(self, date: dt.date) -> dict:
-        """{interest: ranked papers with a reason}, for interests with something to rank by."""
-        try:
-            rankings = self.library.rank(date, k=FOR_YOU_K, model=self.model)
-        except (LibraryError, InterestError):
-            return {}
-        return {name: [ranked_record(p) for p in ranking] for name, ranking in rankings.items()}
+        """{interest: ranked papers with a reason}, for interests with something to rank by;
+        kept until the library changes (a mark here, or any write elsewhere)."""
+        key = (date, self.library.store.data_version())
+        if key not in self._for_you:
+            try:
+                rankings = self.library.rank(date, k=FOR_YOU_K, model=self.model)
+            except (LibraryError, InterestError):
+                rankings = {}
+            self._for_you = {key: {name: [ranked_record(p) for p in ranking] for name, ranking in rankings.items()}}
+        return self._for_you[key]
 
     def paper(self, arxiv_id: str) -> dict:
         key = canonical_id(arxiv_id) or arxiv_id
@@ -157,13 +164,26 @@ class Reader:
         days = sorted(d for d, ids in catalog.days.items() if key in ids)  # days are few; ids sorted
         return paper_record(found, days)
 
-    def related(self, arxiv_id: str, k: int = 10, since=None, until=None, category=None) -> list[dict]:
+    def related(self, arxiv_id: str, k: int = 10, since=None, until=None, category=None,
+                explain: bool = False) -> list[dict]:
+        """The k nearest papers; with ``explain`` also the terms each shares with this one (what
+        Library.related finds, at about twice the cost), else shared_terms is empty."""
         key = canonical_id(arxiv_id) or arxiv_id
         if key not in self.catalog.first_seen:
             raise NotFound(f"{arxiv_id} is not in the library")
-        hits = self.library.related(key, k=k, since=as_date(since, "since"), until=as_date(until, "until"),
-                                    categories=_categories(category), model=self.model)
-        return [hit_record(h) for h in hits]
+        since, until, categories = as_date(since, "since"), as_date(until, "until"), _categories(category)
+        if explain:
+            return [hit_record(h) for h in self.library.related(key, k=k, since=since, until=until,
+                                                                 categories=categories, model=self.model)]
+        ids, matrix = self.library.vectors(self.model, ids=[key])
+        if not ids:
+            raise LibraryError(f"{key} has no vector yet, so no related papers; run `semdigest ingest` on its digest")
+        where = PaperFilter(since=since, until=until, categories=categories)
+        found = self.library.index(self.model).search(matrix, k, where, exclude=[{key}])[0]
+        papers = self.library.store.get_papers([i for i, _ in found])
+        return [{"arxiv_id": i, "score": round(float(score), 4), "title": papers[i].title, "date": iso(papers[i].date),
+                 "primary_category": papers[i].primary_category, "shared_terms": []}
+                for i, score in found if i in papers]
 
     def search(self, q: str, k: int = 20, since=None, until=None, category=None) -> list[dict]:
         """Full text (bm25) and semantic (the query encoder) lists fused by reciprocal rank; an
@@ -185,11 +205,7 @@ class Reader:
         for i in text:
             sources.setdefault(i, set()).add("text")
         if not exact and self._has_vectors():
-            try:
-                semantic = [h.arxiv_id for h in self.library.search(q, k=depth, since=since, until=until,
-                                                                   categories=categories or None, model=self.model)]
-            except LibraryError:  # no vectors yet: full text alone
-                semantic = []
+            semantic = self._semantic(q, depth, PaperFilter(since=since, until=until, categories=categories))
             lists.append(semantic)
             for i in semantic:
                 sources.setdefault(i, set()).add("semantic")
@@ -246,6 +262,19 @@ class Reader:
                     "clear": interest.unmark}[mark]([key])
         self.library.save_interest(interest)
         return {"interest": name, "arxiv_id": key, "mark": mark}
+
+
+    def _semantic(self, q: str, k: int, where: PaperFilter) -> list[str]:
+        """The ids nearest in meaning, from the index alone: Library.search would also find the
+        terms each hit shares with the query, which the fused list does not show."""
+        if self._encoder is None:
+            from ..embedding import Embedder
+
+            # one query encodes on the CPU faster than a GPU starts (as Library.search does)
+            self._encoder = self.model if isinstance(self.model, Embedder) else \
+                Embedder(self.model, device="cpu", progress=False)
+        vector = self._encoder.encode_queries([q])
+        return [i for i, _ in self.library.index(self._encoder).search(vector, k, where)[0]]
 
 
 def fuse(lists: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:

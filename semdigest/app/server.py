@@ -110,8 +110,9 @@ def create_app(reader: Reader, token: str, read_only: bool = False, hosts=("127.
         return JSONResponse(await run(reader.paper, request.path_params["arxiv_id"]))
 
     async def api_related(request: Request):
+        explain = request.query_params.get("explain", "") in ("1", "true", "yes")
         return JSONResponse(await run(reader.related, request.path_params["arxiv_id"], k=_k(request, 10),
-                                      **_filters(request)))
+                                      explain=explain, **_filters(request)))
 
     async def api_search(request: Request):
         return JSONResponse(await run(reader.search, request.query_params.get("q", ""), k=_k(request, 20),
