@@ -41,6 +41,7 @@ class Reader:
         self._catalog_size = -1
         self._encoder = None
         self._for_you: dict = {}
+        self._vectors_known: tuple = (None, False)
 
     # -- threads ------------------------------------------------------------------------------
 
@@ -66,7 +67,11 @@ class Reader:
         return self._catalog
 
     def _has_vectors(self) -> bool:
-        return self.library.embedder(self.model).key in self.library.store.models()
+        """Whether the model has vectors here; counting them takes a while, so kept per data version."""
+        version = self.library.store.data_version()
+        if self._vectors_known[0] != version:
+            self._vectors_known = (version, self.library.embedder(self.model).key in self.library.store.models())
+        return self._vectors_known[1]
 
     def warm(self) -> None:
         """What the first visit would wait for: the latest day's topics and map, the query encoder."""
