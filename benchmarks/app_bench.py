@@ -13,6 +13,7 @@ their real MiniLM vectors plus noise. ``--real`` is a library of the shared days
 - GET /api/search?q=... : p50 / p99 over 60 queries (three words of a random paper's title),
   full text and semantic fused;
 - GET /api/papers/{id}/related?k=10 : p50 / p99 over 200 random papers;
+- the start-up: from the command to the first answer, its warm-up done;
 - with ``--site``: `semdigest site` of the real library (the 14 shared days): its size on disk.
 """
 
@@ -79,9 +80,12 @@ def first_paint(url: str, runs: int = 5) -> list[float]:
 
 
 def measure(library: Path, rng: random.Random) -> None:
+    start = time.perf_counter()
     process, base = serve(library)
     try:
         get(base + "/api/search?q=warm")  # waits for the warm-up: the latest day, the query encoder
+        print(f"  ready (start-up: catalog and full-text index, the latest day's topics and map, the query "
+              f"encoder) {time.perf_counter() - start:.0f} s after the command")
         latest = urllib.request.urlopen(base + "/", timeout=600).geturl().rsplit("/", 1)[-1]  # / opens the latest day
         day_api = [get(f"{base}/api/days/{latest}")[0] for _ in range(5)]
         day = get(f"{base}/api/days/{latest}")[1]
