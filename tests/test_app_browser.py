@@ -34,12 +34,15 @@ def library_path(tmp_path_factory) -> Path:
     from semdigest.readers import read
 
     from semdigest.embedding import Embedder
+    from semdigest.report import topic_map
 
     folder = tmp_path_factory.mktemp("app-browser")
     model = Embedder(backend=BACKEND)
     with Library.open(folder / "library.sqlite") as library:
         library.ingest(read(digest_slice(DAILY / "2026-06-08.md", folder / "2026-06-08.md", 16)), model)
         library.ingest(read(hostile_digest(DAILY / "2026-06-09.md", folder / "2026-06-09.md", 24)), model)
+        for day in ("2026-06-08", "2026-06-09"):  # topics across days, as `semdigest day` tracks them
+            library.track_topics(day, topic_map(library, date=day, model=model), model=model)
         first = library.papers(date="2026-06-08")["arxiv_id"][:3]
         library.save_interest(Interest("vision", papers=tuple(first)))
     return folder / "library.sqlite"
@@ -85,6 +88,9 @@ def test_the_day_opens_with_for_you_topics_and_cards_and_hostile_titles_as_text(
     assert page.locator("h1").first.text_content() == "2026-06-09"
     assert page.locator("section.for-you ol.ranked li").count() > 0
     assert page.locator(".topic-card").count() >= 1
+    trends = [t["trend"] for t in json.loads(fetch(base + "/api/days/2026-06-09")[2])["topics"]]
+    assert all(t and t["previous_date"] == "2026-06-08" for t in trends)  # each topic's standing topic
+    assert page.locator(".topic-card .trend").count() == len(trends)
     titles = page.locator("article.paper h3.title").all_text_contents()
     assert TITLES[1] in titles
     assert page.locator("main img").count() == 0 and page.evaluate("window.pwned") is None

@@ -8,6 +8,7 @@ runs ``fn`` there (from any thread, the server's event loop included, via ``subm
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -120,13 +121,15 @@ class Reader:
                           confidence=None if row is None or row.confidence != row.confidence else round(float(row.confidence), 3),
                           x=None if row is None else round(float(row.x), 4), y=None if row is None else round(float(row.y), 4))
             papers.append(record)
+        trends = self._trends(date, day)
         topics = []
         for t in day.topics:
             members = set(t.paper_ids)
             rest = sorted(members - set(t.representative_ids),
                           key=lambda i: -(placed[i].confidence if placed[i].confidence == placed[i].confidence else 0))
             topics.append({"topic": int(t.id), "label": t.label, "size": int(t.size), "terms": list(t.terms),
-                           "representative": list(t.representative_ids), "arxiv_ids": list(t.representative_ids) + rest})
+                           "representative": list(t.representative_ids), "arxiv_ids": list(t.representative_ids) + rest,
+                           "trend": trends.get(int(t.id))})
         new = [i for i in ids if catalog.first_seen.get(i) == date]
         before, after = catalog.neighbours(date)
         first_seen = [catalog.first_seen[i] for i in ids if catalog.first_seen.get(i)]
@@ -138,6 +141,26 @@ class Reader:
             "seen_before": self._seen_before(date) if new else {},
             "for_you": self.for_you(date) if with_for_you else {},
         }
+
+    def _trends(self, date: dt.date, day) -> dict[int, dict]:
+        """For a tracked day, each of the day's topics' standing topic (the one most of its papers
+        were given) and that topic's size on the tracked day before: {topic: {standing, before,
+        previous_date}}; before is None for a topic born that day."""
+        store = self.library.store
+        tracked = store.tracked_dates()
+        if date not in tracked:
+            return {}
+        earlier = [d for d in tracked if d < date]
+        standing_of = store.paper_topics(date)
+        before = {t: n for _, t, n, _ in store.topic_sizes(earlier[-1], earlier[-1])} if earlier else {}
+        out = {}
+        for t in day.topics:
+            held = Counter(standing_of[i] for i in t.paper_ids if i in standing_of)
+            if held:
+                standing = held.most_common(1)[0][0]
+                out[int(t.id)] = {"standing": int(standing), "before": before.get(standing),
+                                  "previous_date": iso(earlier[-1]) if earlier else None}
+        return out
 
     def _seen_before(self, date: dt.date) -> dict:
         if date not in self._seen:
