@@ -250,3 +250,17 @@ def test_the_app_serves_a_postgresql_library(postgres_server, tmp_path):
         assert "No new papers" not in fetch(base + "/day/2026-06-09")[2]
     finally:
         stop_server(process)
+
+
+def test_a_busy_port_is_one_line_that_says_what_to_do(library_path):
+    import socket
+
+    from .helpers import run_cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_cli("serve", "--library", str(library_path), "--port", str(busy.getsockname()[1]), timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("semdigest: error: cannot listen on 127.0.0.1:")
+    assert "--port" in result.stderr

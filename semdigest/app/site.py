@@ -44,10 +44,9 @@ def write_site(open_library: Callable, out: str | Path, since: dt.date | None = 
     """Write the site into ``out`` (new, empty, or a folder semdigest wrote before; ``force``:
     any folder). ``open_library`` opens the library (``lambda: Library.open(path)``): the pages
     are made on the thread that uses it."""
-    out = claim(out, force)
-    reader = Reader(open_library, model=model, read_only=True)
+    reader = Reader(open_library, model=model, read_only=True)  # first: a missing library makes no folder
     try:
-        return reader.call(_write, reader, out, since)
+        return reader.call(_write, reader, claim(out, force), since)
     finally:
         reader.close()
 

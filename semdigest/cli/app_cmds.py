@@ -4,7 +4,10 @@ static files)."""
 from __future__ import annotations
 
 import secrets
+import socket
 import sys
+
+from ..errors import SemdigestError
 
 from ._common import add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder
@@ -45,26 +48,37 @@ def run_serve(args) -> int:
         token = secrets.token_urlsafe(24)
         hosts = LOCAL_HOSTS if args.host in ("127.0.0.1", "localhost", "::1") else ("*",)
         app = create_app(reader, token, read_only=args.read_only, hosts=hosts)
-        config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        sock = _listen(args.host, args.port)
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         reader.submit(reader.warm)  # the latest day's topics and map, the query encoder: before the first visit
-        _announce(server, args, token)
-        server.run()
+        _announce(server, args, token, sock.getsockname()[1])
+        server.run(sockets=[sock])
     finally:
         reader.close()
     return 0
 
 
-def _announce(server, args, token: str) -> None:
-    """Print the start-up URL once uvicorn has bound its socket (the port may have been 0)."""
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound here so that a busy port or a wrong address is one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise SemdigestError(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port "
+                             "(0: any free one) or --host") from None
+    return sock
+
+
+def _announce(server, args, token: str, port: int) -> None:
+    """Print the start-up URL once uvicorn listens on the socket."""
     started = server.startup
 
     async def startup(sockets=None):
         await started(sockets=sockets)
-        port = args.port
-        for s in server.servers:
-            for sock in s.sockets:
-                port = sock.getsockname()[1]
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         host = f"[{host}]" if ":" in host else host
         mode = " (read-only)" if args.read_only else ""
