@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import pty
-import shutil
 import sqlite3
-import subprocess
-import sys
 import uuid
 
 import numpy as np
@@ -25,7 +20,7 @@ from semdigest.store.sqlite import ADDED_SCHEMA
 from semdigest.interests import import_bibtex, parse_bibtex
 
 from .conftest import DAILY
-from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user
+from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other_user, run_cli_on_a_terminal
 from .test_interests import GAME_THEORY_BIB, TEST, TRAIN, real_bibtex
 
 DAY = dt.date(2026, 6, 8)
@@ -230,36 +225,17 @@ def test_references_and_descriptions_are_embedded_once_and_kept_in_the_library(c
     assert library.interest_vectors("twin").embedded == 0
 
 
-def _run_on_a_terminal(*args) -> tuple[int, str, str]:
-    """The CLI with stderr on a pseudo-terminal (where progress bars show): (status, stdout, stderr)."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "semdigest", *map(str, args)], stdout=subprocess.PIPE,
-                               stderr=follower, text=True)
-    os.close(follower)
-    stderr = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command ended
-            break
-        if not chunk:
-            break
-        stderr += chunk
-    stdout = process.stdout.read()
-    process.wait(timeout=600)
-    os.close(leader)
-    return process.returncode, stdout, stderr.decode("utf-8", "replace")
-
-
 @pytest.mark.slow
 def test_a_large_import_shows_progress_and_its_cost_and_a_second_rank_embeds_nothing(library, tmp_path):
     """1,000 references: a bar while reading and embedding on a terminal, none with --quiet or
     when piped; the cost said before embedding; then `rank` uses the kept vectors."""
     copy = tmp_path / "library.sqlite"
-    shutil.copy(library.path, copy)
+    source, target = sqlite3.connect(library.path), sqlite3.connect(copy)
+    source.backup(target)  # the file alone would miss what its write-ahead log still holds
+    source.close(), target.close()
     bib = tmp_path / "references.bib"
     bib.write_text(real_bibtex(1000, digest=DAILY / "2026-06-03.md"), encoding="utf-8")
-    status, stdout, stderr = _run_on_a_terminal("interests", "import", "many", bib, "--library", copy)
+    status, stdout, stderr = run_cli_on_a_terminal("interests", "import", "many", bib, "--library", copy)
     assert status == 0, stderr
     assert "entries, 0 by arXiv id" in stdout and "embedded from title and abstract" in stdout
     assert "Reading references.bib" in stderr and "Embedding many" in stderr
@@ -269,7 +245,7 @@ def test_a_large_import_shows_progress_and_its_cost_and_a_second_rank_embeds_not
         references = len(opened.interest("many").references)
         assert references > 900 and opened.store.count_interest_vectors("many") == {key: references}
 
-    status, _, stderr = _run_on_a_terminal("interests", "import", "again", bib, "--library", copy, "--quiet")
+    status, _, stderr = run_cli_on_a_terminal("interests", "import", "again", bib, "--library", copy, "--quiet")
     assert status == 0 and "Reading" not in stderr and "Embedding" not in stderr, stderr
     assert "'again': 0 references and descriptions embedded now" in stderr  # found, kept by 'many'
 
