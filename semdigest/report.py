@@ -12,44 +12,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .csv_output import write_frame
-from .errors import LibraryError
 from .escaping import markdown_text, markdown_url
 from .library import IngestResult, Library
-from .librarymap import LibraryMap
-from .novelty import NOVELTY_K
-from .plural import plural
+from .interests import rank_day
+from .maps.librarymap import LibraryMap, library_map
+from .maps.topicmap import TopicMap, author_text, text_or_none, topic_map
+from .neighbors import seen_before
+from .novelty import NOVELTY_K, day_novelty
 from .output_folder import NewFiles, claim
+from .plural import plural
 from .records import Digest
 from .results import Hits
-from .store import PaperFilter
-from .topicmap import TopicMap, author_text, text_or_none
 from .topics import TopicModel
-
-
-def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date | None = None,
-              until: dt.date | None = None, ids=None, model=None, topic_model: TopicModel | None = None,
-              title: str | None = None) -> TopicMap:
-    """Topics and map of the library's papers of one day, a date range, or given ids."""
-    frame = library.papers(date=date, since=since, until=until, ids=ids)
-    vector_ids, matrix = library.vectors(model, ids=frame["arxiv_id"])
-    if len(vector_ids) == 0:
-        what = f"on {date}" if date else f"between {since or 'the start'} and {until or 'today'}"
-        raise LibraryError(f"no embedded papers {what} in {library.location}; ingest that day's digest first")
-    frame = frame.set_index("arxiv_id").loc[vector_ids]
-    title = title or _title(date, since, until)
-    return TopicMap.build(vector_ids, matrix, frame, title, topic_model)
-
-
-def _title(date, since, until) -> str:
-    if date:
-        return f"arXiv digest {date}"
-    if since or until:
-        return f"arXiv papers {since or '…'} to {until or '…'}"
-    return "arXiv library"
+from .topics.history import track_topics
 
 
 @dataclass
@@ -68,7 +46,7 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     """Ingest a digest, find its topics, draw both maps, and write index.html, report.md, papers.csv.
 
     With a dated digest and ``track``, the day's topics get the library's standing ids
-    (``Library.track_topics``) and the report an "Across days" section. A digest without papers
+    (``topics.history.track_topics``) and the report an "Across days" section. A digest without papers
     (header only: holidays) is a normal day: its report says so; an incomplete one
     (``Digest.incomplete``) says that instead. ``out`` must be new, empty or a folder semdigest
     wrote before (``force``: any folder; see ``write_report``)."""
@@ -89,7 +67,7 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     start = time.perf_counter()
     tracked = None
     if track and digest.date and digest.papers:
-        tracked = library.track_topics(digest.date, day, model=model)
+        tracked = track_topics(library, digest.date, day, model=model)
         stable = with_stable_ids(day, tracked)
         # A day tracked before with other papers (a partial file, then the whole) or other topic
         # settings keeps what was stored; this report then shows the day's own topic numbers.
@@ -99,11 +77,11 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     earlier, novelty, on_library = {}, None, None
     if digest.date and digest.papers:
         # one search serves both "seen before" (k_related hits shown) and novelty (NOVELTY_K hits)
-        found = library.seen_before(digest.date, k=max(k_related, NOVELTY_K), model=model, explain=False)
+        found = seen_before(library, digest.date, k=max(k_related, NOVELTY_K), model=model, explain=False)
         earlier = {i: Hits(h[:k_related], query=h.query) for i, h in found.items()} if k_related else {}
         seconds["related"] = time.perf_counter() - start
         start = time.perf_counter()
-        novelty = library.novelty(digest.date, model, earlier=found)
+        novelty = day_novelty(library, digest.date, model, earlier=found)
         seconds["novelty"] = time.perf_counter() - start
         start = time.perf_counter()
         on_library = library_map(library, digest.date, day=day, model=model)
@@ -111,7 +89,7 @@ def day_report(library: Library, digest: Digest, out: str | Path, model=None,
     else:
         seconds["related"] = time.perf_counter() - start
     start = time.perf_counter()
-    for_you = library.rank(digest.date, k=FOR_YOU_K, model=model) if digest.date and digest.papers else {}
+    for_you = rank_day(library, digest.date, k=FOR_YOU_K, model=model) if digest.date and digest.papers else {}
     seconds["for_you"] = time.perf_counter() - start
     start = time.perf_counter()
     write_report(day, out, earlier=earlier, summary=str(ingest), date=digest.date, for_you=for_you,
@@ -150,30 +128,8 @@ def write_report(day: TopicMap, out: str | Path, *, earlier: Mapping[str, Hits] 
 
 # -- across days: the library map and novelty (issue 15) -------------------------------------
 
-LIBRARY_MAP_DAYS = 7  # the library map's backdrop: papers first seen in this many days before
-LIBRARY_MAP_BACKDROP = 4000  # at most this many of them, spread evenly (a busy week is ~3,500)
 LIBRARY_MAP_PNG, LIBRARY_MAP_HTML = "library-map.png", "library-map.html"
 NEW_HERE_K = 8        # papers in the report's "New here, unlike anything you have" list
-
-
-def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None, model=None,
-                backdrop_days: int = LIBRARY_MAP_DAYS) -> LibraryMap | None:
-    """The day's papers on the library's reference map, coloured by the day's topics (``day``,
-    found afresh when not given), over the papers first seen in the ``backdrop_days`` before
-    (LIBRARY_MAP_BACKDROP of them at most, evenly spaced in arXiv-id order, so the same each
-    time); None when the library holds no paper first seen before the day."""
-    if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1)), at_most=1) == 0:
-        return None
-    day = day or topic_map(library, date=date, model=model)
-    if len(day.papers) == 0:
-        return None
-    coords = library.map_coordinates(day.papers["arxiv_id"], model)
-    own = set(day.papers["arxiv_id"])
-    recent = [i for i in library.store.arxiv_ids(PaperFilter(since=date - dt.timedelta(days=backdrop_days),
-                                                             until=date - dt.timedelta(days=1))) if i not in own]
-    shown = np.unique(np.linspace(0, len(recent) - 1, min(len(recent), LIBRARY_MAP_BACKDROP)).astype(int))
-    backdrop = library.map_coordinates([recent[r] for r in shown], model)[["arxiv_id", "x", "y"]]
-    return LibraryMap.build(day, coords, backdrop, backdrop_days, backdrop_of=len(recent))
 
 
 def _new_here(novelty: pd.DataFrame | None, markdown: bool) -> list[str]:
@@ -298,7 +254,7 @@ FOR_YOU_K = 10  # papers per interest in the report's "For you" section
 
 
 def _for_you(rankings: dict, markdown: bool) -> list[str]:
-    """The "For you" section: the day's best papers for each interest (Library.rank), each with
+    """The "For you" section: the day's best papers for each interest (interests.rank_day), each with
     its score, the interest paper it is closest to and the terms they share; nothing without interests."""
     if not rankings:
         return []

@@ -1,7 +1,7 @@
 """Topic sizes per day with their events: a table, JSON, CSV, a PNG and a self-contained HTML chart.
 
-Built from what the library stored while tracking (``Library.topic_history`` and
-``Library.topic_events``); it reads no store itself.
+Built from what the library stored while tracking (``topics.history``: topic_history and
+topic_events); it reads no store itself.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ LEGEND = "+ new or split off, ▲ grew, ▼ shrank, ⇉ absorbed another, ↺ re
 class Trends:
     """Tracked topics over a range of days.
 
-    ``history``: date, topic, label, size, share (``Library.topic_history``);
+    ``history``: date, topic, label, size, share (``topics.history.topic_history``);
     ``events``: date, kind, topic, others, label, what (``Library.topic_events``)."""
 
     history: pd.DataFrame
@@ -36,7 +36,9 @@ class Trends:
 
     @classmethod
     def from_library(cls, library, since: dt.date | None = None, until: dt.date | None = None) -> "Trends":
-        return cls(library.topic_history(since, until), library.topic_events(since, until))
+        from .topics.history import topic_events, topic_history
+
+        return cls(topic_history(library, since, until), topic_events(library, since, until))
 
     @property
     def dates(self) -> list[dt.date]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from semdigest.readers import parse, read
 from semdigest.results import Hit, Hits
-from semdigest.topicmap import TopicMap
+from semdigest.maps.topicmap import TopicMap
 from semdigest.topics import Topic, TopicModel, Topics
 
 from .conftest import DAILY

@@ -7,6 +7,7 @@ import sys
 
 from ..csv_output import write_frame
 from ..maps.reference import MIN_REFERENCE_SIZE
+from ..novelty import day_novelty
 from ._common import SEED, add_command, at_least, iso_date, note
 from .library_cmds import add_library_option, embedder, open_library
 
@@ -36,21 +37,21 @@ def register(commands) -> None:
 
 
 def run_reference(args) -> int:
-    from ..maps.reference import REFERENCE_SIZE
+    from ..maps.reference import REFERENCE_SIZE, rebuild_reference, reference_info
 
     with open_library(args) as library:
         if args.action == "rebuild":
-            info = library.rebuild_reference(embedder(args), size=args.size or REFERENCE_SIZE, seed=args.seed)
+            info = rebuild_reference(library, embedder(args), size=args.size or REFERENCE_SIZE, seed=args.seed)
             note(f"rebuilt the reference map: {info}")
         else:
-            info = library.reference(embedder(args))
+            info = reference_info(library, embedder(args))
             print(json.dumps(info) if info else "no reference map yet: `semdigest day` makes one")
     return 0
 
 
 def run_novelty(args) -> int:
     with open_library(args) as library:
-        frame = library.novelty(args.date, embedder(args))
+        frame = day_novelty(library, args.date, embedder(args))
     if frame.empty:
         note(f"no embedded papers on {args.date}; ingest that day's digest first")
         return 0

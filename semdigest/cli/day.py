@@ -91,7 +91,7 @@ def run_day(args) -> int:
 
 
 def _map(args, library):
-    from ..report import topic_map
+    from ..maps.topicmap import topic_map
 
     return topic_map(library, date=args.date, since=args.since, until=args.until, model=embedder(args),
                      topic_model=_topic_model(args))

@@ -124,7 +124,7 @@ def run_describe(args) -> int:
 def run_import(args) -> int:
     """Read the file, save the interest whole, then embed its references once (kept in the library:
     an interrupted embedding keeps what it did, and the next rank embeds only the rest)."""
-    from ..interests import import_bibtex, read_bibtex
+    from ..interests import import_bibtex, library_vectors, read_bibtex
 
     bibtex = read_bibtex(args.file, progress=False if args.quiet else None)
     with open_library(args) as library:
@@ -134,7 +134,7 @@ def run_import(args) -> int:
         print(summary)
         library.save_interest(interest)
         note(f"{interest!r}")
-        vectors = library.interest_vectors(interest, model=_embedder(args))
+        vectors = library_vectors(library, interest, model=_embedder(args))
         stored = sum(library.store.count_interest_vectors(interest.name).values())
         note(f"{args.name!r}: {vectors.embedded} references and descriptions embedded now, "
              f"{stored} kept in the library for rank and day")
@@ -214,14 +214,16 @@ def run_show(args) -> int:
 
 
 def run_rank(args) -> int:
+    from ..interests import rank_day
+
     with open_library(args) as library:
         if args.interest:
-            rankings = [library.rank(args.date, args.interest, ranker=args.ranker, k=args.k, model=_embedder(args))]
+            rankings = [rank_day(library, args.date, args.interest, ranker=args.ranker, k=args.k, model=_embedder(args))]
         else:
             if not library.interests():
                 note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
                 return 1
-            rankings = list(library.rank(args.date, ranker=args.ranker, k=args.k, model=_embedder(args)).values())
+            rankings = list(rank_day(library, args.date, ranker=args.ranker, k=args.k, model=_embedder(args)).values())
     if args.json:
         print(json.dumps({"date": args.date.isoformat(), "rankings": [
             {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rankings]},

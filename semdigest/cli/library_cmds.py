@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from ..backends import BACKENDS
 from ..embedding import Embedder
 from ..library import ENV_VAR, Library, user_library_path
+from ..neighbors import related, search, seen_before
 from ..plural import plural
 from ..results import Hits
 from ._common import (EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date,
@@ -105,21 +106,21 @@ def run_ingest(args) -> int:
 def run_related(args) -> int:
     with open_library(args) as library:
         if args.day:
-            results = library.seen_before(args.day, k=args.k, model=embedder(args))
+            results = seen_before(library, args.day, k=args.k, model=embedder(args))
             if not results:
                 note(f"no papers of {args.day} with earlier papers in the library")
             for arxiv_id, hits in results.items():
                 _show(hits, args.json)
             return 0
-        _show(library.related(args.arxiv_id, k=args.k, since=args.since, until=args.until,
-                              categories=args.category, model=embedder(args)), args.json)
+        _show(related(library, args.arxiv_id, k=args.k, since=args.since, until=args.until,
+                      categories=args.category, model=embedder(args)), args.json)
     return 0
 
 
 def run_search(args) -> int:
     with open_library(args) as library:
-        _show(library.search(args.text, k=args.k, since=args.since, until=args.until,
-                             categories=args.category, model=embedder(args)), args.json)
+        _show(search(library, args.text, k=args.k, since=args.since, until=args.until,
+                     categories=args.category, model=embedder(args)), args.json)
     return 0
 
 
