@@ -32,7 +32,7 @@ from semdigest.readers import read
 from semdigest.maps.topicmap import topic_map
 from semdigest.report import day_report
 from semdigest.topics.history import topic_events, topic_history, track_topics, tracked_day
-from semdigest.trends import Trends
+from semdigest.report.trends import Trends
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "digests" / "daily"
 WEEKEND = [dt.date(2026, 6, 12), dt.date(2026, 6, 13), dt.date(2026, 6, 14)]

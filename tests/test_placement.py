@@ -20,7 +20,8 @@ from semdigest.maps.reference import (faithfulness, fit_reference, map_coordinat
 from semdigest.novelty import day_novelty
 from semdigest.readers import read
 from semdigest.records import Digest
-from semdigest.report import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG, day_report
+from semdigest.report import day_report
+from semdigest.report.render import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG
 
 from .conftest import DAILY, SEED_000, SEED_004
 

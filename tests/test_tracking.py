@@ -21,7 +21,7 @@ from semdigest.readers import read
 from semdigest.report import day_report
 from semdigest.topics.history import topic_events, topic_history, topic_lineage, track_topics, tracked_day
 from semdigest.topics.tracking import TopicTracker
-from semdigest.trends import Trends
+from semdigest.report.trends import Trends
 
 from .conftest import DAILY
 from .helpers import run_cli

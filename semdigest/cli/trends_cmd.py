@@ -32,7 +32,7 @@ def register(commands) -> None:
 
 
 def run_trends(args) -> int:
-    from ..trends import Trends
+    from ..report.trends import Trends
 
     out = claim(args.out, args.force) if args.out else None  # before the library: a bad --out changes nothing
     with open_library(args) as library:

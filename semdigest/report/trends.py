@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csv_output import write_frame
-from .maps.static import LITERAL, PALETTE
-from .pages import html_page
+from ..csv_output import write_frame
+from ..maps.static import LITERAL, PALETTE
+from ..pages import html_page
 
 # How each event is marked on the charts (and what the legend says).
 MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", "returned"), "grew": ("▲", "grew"),
@@ -36,7 +36,7 @@ class Trends:
 
     @classmethod
     def from_library(cls, library, since: dt.date | None = None, until: dt.date | None = None) -> "Trends":
-        from .topics.history import topic_events, topic_history
+        from ..topics.history import topic_events, topic_history
 
         return cls(topic_history(library, since, until), topic_events(library, since, until))
 
