@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
-from ..csv_output import write_frame
 from ..maps.reference import MIN_REFERENCE_SIZE
 from ..novelty import day_novelty
 from ._common import SEED, add_command, at_least, iso_date, note
+from ._output import add_format_options, print_csv, print_json
 from .library_cmds import add_library_option, embedder, open_library
 
 
@@ -30,9 +27,7 @@ def register(commands) -> None:
                           "semdigest novelty --date 2026-06-09 -k 10", run_novelty)
     novelty.add_argument("--date", type=iso_date, required=True, help="the day's digest date")
     novelty.add_argument("-k", type=at_least(1), default=10, help="how many papers, most novel first (default 10)")
-    output = novelty.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON")
-    output.add_argument("--csv", action="store_true", help="print CSV (every paper of the day)")
+    add_format_options(novelty, "print JSON", "print CSV (every paper of the day)")
     add_library_option(novelty)
 
 
@@ -45,7 +40,10 @@ def run_reference(args) -> int:
             note(f"rebuilt the reference map: {info}")
         else:
             info = reference_info(library, embedder(args))
-            print(json.dumps(info) if info else "no reference map yet: `semdigest day` makes one")
+            if info:
+                print_json(info)
+            else:
+                print("no reference map yet: `semdigest day` makes one")
     return 0
 
 
@@ -56,9 +54,9 @@ def run_novelty(args) -> int:
         note(f"no embedded papers on {args.date}; ingest that day's digest first")
         return 0
     if args.csv:
-        write_frame(sys.stdout, frame, float_format="%.4g")
+        print_csv(frame, float_format="%.4g")
     elif args.json:
-        print(frame.head(args.k).to_json(orient="records", force_ascii=False))
+        print_json(frame.head(args.k))
     else:
         for row in frame.head(args.k).itertuples():
             shown = "  –  " if row.novelty != row.novelty else f"{row.novelty:.3f}"

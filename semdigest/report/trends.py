@@ -23,6 +23,8 @@ MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", 
 
 LEGEND = "+ new or split off, ▲ grew, ▼ shrank, ⇉ absorbed another, ↺ returned, × gone"
 
+CSV_FLOAT_FORMAT = "%.4f"  # shares to four places
+
 
 @dataclass
 class Trends:
@@ -104,14 +106,18 @@ class Trends:
                         "others": [int(o) for o in r.others], "what": r.what} for r in self.events.itertuples()],
         }
 
-    def to_csv(self) -> str:
+    def rows(self) -> pd.DataFrame:
         """One row per topic and day: date, topic, label, size, share, events (kinds, ';')."""
         marks = self._marks()
         frame = self.history.assign(
             date=[d.isoformat() for d in self.history["date"]],
             events=[";".join(marks.get((d, t), [])) for d, t in zip(self.history["date"], self.history["topic"])])
+        return frame[["date", "topic", "label", "size", "share", "events"]]
+
+    def to_csv(self) -> str:
+        """``rows`` as CSV, through the one CSV writer."""
         buffer = io.StringIO()
-        write_frame(buffer, frame[["date", "topic", "label", "size", "share", "events"]], float_format="%.4f")
+        write_frame(buffer, self.rows(), float_format=CSV_FLOAT_FORMAT)
         return buffer.getvalue()
 
     # -- charts -----------------------------------------------------------------------------------

@@ -156,9 +156,11 @@ def across_days(data: DayData) -> dict | None:
     faded = []
     for ev in tracked.events:
         if ev.kind == "shrank":
-            faded.append(f"{name(ev.topic)}: {tracked.previous[ev.topic]} → {plural(tracked.sizes[ev.topic], 'paper')}")
+            now = plural(tracked.sizes[ev.topic], "paper")
+            faded.append(f"{name(ev.topic)}: {tracked.previous[ev.topic]} → {now}")
         elif ev.kind == "gone":
-            faded.append(f"{name(ev.topic)}: gone ({plural(tracked.previous[ev.topic], 'paper')} on {tracked.previous_date})")
+            before = plural(tracked.previous[ev.topic], "paper")
+            faded.append(f"{name(ev.topic)}: gone ({before} on {tracked.previous_date})")
         elif ev.kind == "merged":
             faded += [f"{name(t)}: merged into {name(ev.topic)}" for t in ev.others]
     carried = len(tracked.sizes) - len(tracked.new)
@@ -171,8 +173,8 @@ def across_days(data: DayData) -> dict | None:
 
 def topics(data: DayData) -> list[TopicSection]:
     day = data.map
-    return [TopicSection(t.id, t.label, t.size, plural(t.size, "paper"), "" if math.isnan(t.confidence) else f", confidence {t.confidence:.2f}",
-                         ", ".join(t.terms),
+    return [TopicSection(t.id, t.label, t.size, plural(t.size, "paper"),
+                         "" if math.isnan(t.confidence) else f", confidence {t.confidence:.2f}", ", ".join(t.terms),
                          [_paper(row, data) for row in day.papers[day.papers["topic"] == t.id].itertuples()])
             for t in day.topics]
 
