@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from ..backends import BACKENDS
+from ..config import LIBRARY_ENV, user_library_path
 from ..embedding import Embedder
-from ..library import ENV_VAR, Library, user_library_path
+from ..embedding.encoders import BACKENDS
+from ..library import Library
 from ..neighbors import related, search, seen_before
 from ..plural import plural
 from ..results import Hits
@@ -18,7 +19,7 @@ from ._output import add_format_options, show
 def library_help(what: str = "library file or postgresql:// URL") -> str:
     """--library's help. It names $SEMDIGEST_LIBRARY and never shows its value: --help then
     works whatever the variable holds (a malformed URL, a password)."""
-    return f"{what} (default: ${ENV_VAR} if set, else {user_library_path()})"
+    return f"{what} (default: ${LIBRARY_ENV} if set, else {user_library_path()})"
 
 
 def add_library_option(parser) -> None:

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from ..arxiv_ids import canonical_id
+from ..config import default_library
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
-from ..models import get_model
-from ..records import Digest, Paper, PaperFilter
+from ..embedding.models import get_model
+from ..records import Digest, ModelKey, Paper, PaperFilter
 from ..store import AddCounts, PaperStore, open_store
 from ..store import merge as merge_policy
-from .paths import ENV_VAR, default_path, user_library_path
 from .ingest import (IngestResult, VectorCounts, count_terms, embed_missing, link, replaces_dates, store_vectors,
                      text_hash)
 
@@ -36,7 +36,7 @@ class Library:
     @classmethod
     def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
         """A library file (SQLite) or a ``postgresql://user@host/db?schema=NAME`` URL."""
-        return cls(open_store(path or default_path(), create=create))
+        return cls(open_store(path or default_library(), create=create))
 
     @property
     def location(self) -> str:
@@ -104,7 +104,7 @@ class Library:
         """SQLite's full integrity check, and each model's index against the store."""
         self.store.check()
         for key in self.store.models():
-            self.store.vector_index(key, get_model(key.split("@")[0]).dimension).check()
+            self.store.vector_index(key, get_model(ModelKey.parse(key).name).dimension).check()
 
     def add(self, digest: Digest, redate: bool = False) -> AddCounts:
         """Add a digest's papers without embedding them (one transaction); ``redate`` as in ``ingest``."""
@@ -241,4 +241,4 @@ _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primar
                   "tldr", "motivation", "method", "result", "conclusion", "code_url", "first_seen", "source",
                   "line", "flagged", "dates"]
 
-__all__ = ["ENV_VAR", "IngestResult", "Library", "VectorCounts", "default_path", "text_hash", "user_library_path"]
+__all__ = ["IngestResult", "Library", "VectorCounts", "text_hash"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LibraryError
-from ..models import ModelSpec
+from ..embedding.models import ModelSpec
 from ..plural import plural
 from ..readers import date_from_name
 from ..arxiv_ids import canonical_id
