@@ -113,15 +113,15 @@ def run_related(args) -> int:
             for arxiv_id, hits in results.items():
                 _show(args, hits)
             return 0
-        _show(related(library, args.arxiv_id, k=args.k, since=args.since, until=args.until,
-                      categories=args.category, model=embedder(args)))
+        _show(args, related(library, args.arxiv_id, k=args.k, since=args.since, until=args.until,
+                            categories=args.category, model=embedder(args)))
     return 0
 
 
 def run_search(args) -> int:
     with open_library(args) as library:
-        _show(search(library, args.text, k=args.k, since=args.since, until=args.until,
-                     categories=args.category, model=embedder(args)))
+        _show(args, search(library, args.text, k=args.k, since=args.since, until=args.until,
+                           categories=args.category, model=embedder(args)))
     return 0
 
 
