@@ -8,6 +8,7 @@ import uuid
 from semdigest.cli.copy import summary
 from semdigest.interests.model import Interest
 from semdigest.library import Library
+from semdigest.neighbors import related
 
 from .helpers import run_cli
 
@@ -29,8 +30,8 @@ def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_serve
     for location in (server_url, back):
         with Library.open(location, create=False) as library:
             assert summary(library.store, models) == want
-            assert [h.arxiv_id for h in library.related("2602.04994", k=5)] == \
-                [h.arxiv_id for h in seeds_library.related("2602.04994", k=5)]
+            assert [h.arxiv_id for h in related(library, "2602.04994", k=5)] == \
+                [h.arxiv_id for h in related(seeds_library, "2602.04994", k=5)]
             assert library.interest("mine") == mine
     again = run_cli("library", "copy", source, server_url)
     assert again.returncode == 2 and "copy into an empty library" in again.stderr
@@ -61,6 +62,6 @@ def test_a_copy_into_postgres_builds_a_valid_hnsw_index_that_answers(seeds_libra
             scores = matrix @ matrix[row]
             scores[row] = -np.inf
             exact = [ids[i] for i in np.lexsort((np.arange(len(ids)), -scores))[:5]]
-            assert [h.arxiv_id for h in library.related(ids[row], k=5)] == exact
+            assert [h.arxiv_id for h in related(library, ids[row], k=5)] == exact
         assert "HNSW index" in library.rebuild_index()
         index.check()

@@ -21,6 +21,7 @@ import pytest
 
 from semdigest.index import segments
 from semdigest.library import Library
+from semdigest.neighbors import related
 from semdigest.readers import read
 
 from .conftest import DAILY, SEED_000
@@ -259,7 +260,7 @@ def test_vectors_add_replaces_vectors_that_exist_and_says_what_it_did(store_url,
         assert (counts.added, counts.replaced, counts.unchanged) == (2, 4, 0) and str(counts) == "replaced 4, added 2"
         got_ids, got = library.vectors()
         assert got_ids == sorted(ids) and np.array_equal(got, second[[ids.index(i) for i in got_ids]])
-        hits = library.related(ids[0], k=5)
+        hits = related(library, ids[0], k=5)
         want = second[1:] @ second[0]
         assert [h.score for h in hits] == pytest.approx(sorted(want, reverse=True), abs=1e-6)
         counts = library.add_vectors(None, ids, second)

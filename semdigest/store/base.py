@@ -20,39 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records import Paper, StandingTopic, TopicEvent, as_date, as_texts
+from ..records import Paper, PaperFilter, StandingTopic, TopicEvent
 from .merge import Upsert
 
 if TYPE_CHECKING:
     from ..interests.model import Interest
-
-
-@dataclass(frozen=True)
-class PaperFilter:
-    """Which papers a query may return; every field narrows, None means no condition.
-
-    ``since`` / ``until`` bound the first-seen date; ``date`` keeps papers listed in that
-    day's digest (weekend re-publications too); ``categories`` keeps papers in any of them.
-    """
-
-    since: dt.date | None = None
-    until: dt.date | None = None
-    date: dt.date | None = None
-    categories: tuple[str, ...] = ()
-    ids: tuple[str, ...] | None = None
-
-    def __post_init__(self):
-        # The one place the public API's filter arguments are normalised: ISO text -> dates,
-        # one id or category -> a tuple of one (not its letters), wrong types -> a TypeError.
-        for name in ("since", "until", "date"):
-            object.__setattr__(self, name, as_date(getattr(self, name), name))
-        object.__setattr__(self, "categories", as_texts(self.categories, "categories") or ())
-        object.__setattr__(self, "ids", as_texts(self.ids, "ids"))
-        if self.since and self.until and self.since > self.until:
-            raise ValueError(f"since {self.since} is after until {self.until}: no paper can match; swap them")
-
-    def __bool__(self) -> bool:
-        return any((self.since, self.until, self.date, self.categories, self.ids is not None))
 
 
 @dataclass(frozen=True)
