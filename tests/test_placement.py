@@ -208,7 +208,7 @@ def test_a_copied_library_draws_every_paper_where_the_source_did(across, tmp_pat
 
     source, *_ = across
     with Library.open(tmp_path / "copy.sqlite") as target:
-        copy_library(source.store, target.store)
+        copy_library(source, target)
         assert target.reference() == source.reference()
         ids = source.store.arxiv_ids(_all())
         assert target.map_coordinates(ids).equals(source.map_coordinates(ids))

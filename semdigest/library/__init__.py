@@ -18,6 +18,7 @@ import platformdirs
 from ..arxiv_ids import canonical_id
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
+from ..index import open_index
 from ..models import ModelSpec, get_model
 from ..plural import plural
 from ..readers import date_from_name
@@ -96,15 +97,17 @@ class Library(PlacementMixin):
     encodes its query; ``ingest`` embeds only texts that have no vector yet.
     """
 
-    def __init__(self, store: PaperStore):
+    def __init__(self, store: PaperStore, index_options: dict | None = None):
         self.store = store
+        self.index_options = index_options or {}  # the vector indexes' tunables (index.open_index)
         self._embedders: dict[object, Embedder] = {}
         self._indexes: dict[str, object] = {}
 
     @classmethod
-    def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
+    def open(cls, path: str | Path | None = None, create: bool = True, index_options: dict | None = None
+             ) -> "Library":
         """A library file (SQLite) or a ``postgresql://user@host/db?schema=NAME`` URL."""
-        return cls(open_store(path or default_path(), create=create))
+        return cls(open_store(path or default_path(), create=create), index_options)
 
     @property
     def location(self) -> str:
@@ -153,7 +156,8 @@ class Library(PlacementMixin):
         """The vector index of a model, as the store keeps it: what neighbours are searched on."""
         embedder = self.embedder(model)
         if embedder.key not in self._indexes:
-            self._indexes[embedder.key] = self.store.vector_index(embedder.key, embedder.spec.dimension)
+            self._indexes[embedder.key] = open_index(self.store, embedder.key, embedder.spec.dimension,
+                                                     **self.index_options)
         return self._indexes[embedder.key]
 
     def rebuild_index(self, model: str | Embedder | None = None):
@@ -171,7 +175,7 @@ class Library(PlacementMixin):
         """SQLite's full integrity check, and each model's index against the store."""
         self.store.check()
         for key in self.store.models():
-            self.store.vector_index(key, self._spec(key).dimension).check()
+            open_index(self.store, key, self._spec(key).dimension, **self.index_options).check()
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -203,7 +207,7 @@ class Library(PlacementMixin):
             late, _ = self._embed_missing(embedder, [plan.paper for plan in plans], known=vectors)
             self._link(embedder, [plan.paper for plan in plans], {**vectors, **late})
             self._count_terms(plans)
-            self.index(embedder).maintain()
+            self.index(embedder).add()
         counts = merge_policy.counts(plans)
         return IngestResult(
             source=digest.source, new=counts.new, updated=counts.updated,
@@ -220,6 +224,7 @@ class Library(PlacementMixin):
         vectors, reused = self._embed_missing(embedder, papers)
         with self.store.write():
             self._link(embedder, papers, vectors)
+            self.index(embedder).add()
         return len(vectors), reused
 
     def add_vectors(self, model: str | Embedder | None, ids: Iterable[str], matrix: np.ndarray) -> VectorCounts:
@@ -245,7 +250,7 @@ class Library(PlacementMixin):
             before = dict(zip(before.arxiv_ids, before.matrix))
             vector_ids = self.store.replace_vectors(embedder.key, "external", dict(zip(hashes, matrix)))
             self.store.link(embedder.key, {i: vector_ids[h] for i, h in zip(ids, hashes)})
-            self.index(embedder).maintain()
+            self.index(embedder).add()
         same = sum(1 for i, row in zip(ids, matrix) if i in before and np.array_equal(before[i], row))
         return VectorCounts(added=len(ids) - len(before), replaced=len(before) - same, unchanged=same)
 

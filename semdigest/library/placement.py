@@ -30,7 +30,7 @@ class PlacementMixin:
 
     def reference(self, model=None) -> dict | None:
         """What the model's reference map was fitted on (papers, library size, seed, date), or None."""
-        value = self.store.get_meta(_reference_key(self.embedder(model).key))
+        value = self.store.get_meta(reference_key(self.embedder(model).key))
         return json.loads(value) if value else None
 
     def rebuild_reference(self, model=None, size: int = REFERENCE_SIZE, seed: int = 42) -> dict:
@@ -53,7 +53,7 @@ class PlacementMixin:
             self.store.clear_map_points(embedder.key)
             self.store.put_map_points(embedder.key, [(a, v, x, y, True) for a, v, (x, y)
                                                      in zip(linked.arxiv_ids, linked.vector_ids, coords)])
-            self.store.set_meta(_reference_key(embedder.key), json.dumps(info))
+            self.store.set_meta(reference_key(embedder.key), json.dumps(info))
         return info
 
     def _current_reference(self, embedder) -> dict:
@@ -177,7 +177,7 @@ class PlacementMixin:
         return calibration
 
 
-def _reference_key(model: str) -> str:
+def reference_key(model: str) -> str:
     return f"reference-map:{model}"
 
 

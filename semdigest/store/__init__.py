@@ -1,5 +1,7 @@
-"""Paper stores: the protocol (base.py), the shared merge policy (merge.py) and one module per
-backend. ``open_store`` picks the backend from the location, as txtai's factories do."""
+"""Paper stores: the protocols (base.py), the SQL both stores share (sql.py, sql_features.py), one
+thin dialect per backend (sqlite.py, postgres.py), the tables and their numbered migrations
+(schema/), the merge policy (merge.py) and the copy between stores (copy.py). ``open_store``
+picks the backend from the location, as txtai's factories do."""
 
 from __future__ import annotations
 
