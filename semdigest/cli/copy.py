@@ -4,12 +4,13 @@ the reference maps."""
 
 from __future__ import annotations
 
+from ..embedding.models import get_model
 from ..errors import LibraryError
 from ..index import open_index
 from ..library import Library
 from ..library.placement import reference_key
-from ..models import get_model
 from ..plural import plural
+from ..records import ModelKey
 from ..store import copy
 from ._common import note
 
@@ -38,6 +39,6 @@ def copy_library(source: Library, target: Library) -> tuple[dict[str, int], str]
     """``source`` into the empty ``target``, each model's index built once after all its vectors."""
     def index_ready(model: str) -> None:
         note(f"building the vector index of {model} in {target.location}")
-        open_index(target.store, model, get_model(model.split("@")[0]).dimension).add()
+        open_index(target.store, model, get_model(ModelKey.parse(model).name).dimension).add()
 
     return copy.copy_library(source.store, target.store, index_ready, reference_key)

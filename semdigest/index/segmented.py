@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LibraryError
+from ..records import ModelKey
 from ..store.base import PaperFilter
 from .base import Hits, VectorSource, as_queries, best
 from .exact import ExactIndex, exact_hits, shaped
@@ -336,7 +337,7 @@ def _sha256_ends(path: Path) -> str:
 
 
 def _slug(model: str) -> str:
-    return f"{model.split('@')[0]}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
+    return f"{ModelKey.parse(model).name}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
 
 
 def _progress(total: int, description: str):

@@ -14,11 +14,12 @@ import sqlite3
 from collections import Counter
 
 from ...errors import LibraryError
+from ...records import ModelKey
 from ..sql import PAPER_COLUMNS, SCHEMA_VERSION
 
 
 def upgrade_from_v1(store) -> None:
-    from ...models import load_models  # the model registry: only for this one-time upgrade
+    from ...embedding.models import load_models  # the model registry: only for this one-time upgrade
     from ...terms import paper_text, term_counts
 
     conn = store.conn
@@ -36,8 +37,9 @@ def upgrade_from_v1(store) -> None:
             terms.update(term_counts(paper_text(paper.title, paper.abstract)).keys())
             documents += 1
             for model in models:
-                spec = specs.get(model.split("@")[0])
-                if spec is None or not model.startswith(f"{spec.name}@{spec.revision}"):
+                key = ModelKey.parse(model)
+                spec = specs.get(key.name)
+                if spec is None or key.revision != spec.revision:
                     continue  # a model no longer configured: linked when next embedded with it
                 text_hash = hashlib.sha256(spec.document_text(paper).encode("utf-8")).hexdigest()
                 conn.execute("INSERT INTO paper_vectors SELECT ?, ?, id FROM vectors WHERE model = ? AND text_hash = ?",
