@@ -118,23 +118,23 @@ def copy_to_postgres(source: str, target: str) -> tuple[float, float]:
     """`semdigest library copy` of the SQLite library into PostgreSQL: (seconds in all, of which
     building the HNSW index at the end)."""
     from semdigest.cli.copy import copy_library
-    from semdigest.store.postgres import PgvectorIndex
+    from semdigest.index.pgvector import PgvectorIndex
 
     built = []
-    build = PgvectorIndex.build
+    build = PgvectorIndex.add
 
     def timed_build(index):
         t = time.perf_counter()
         build(index)
         built.append(time.perf_counter() - t)
 
-    PgvectorIndex.build = timed_build  # only to time it: the copy is the user's
+    PgvectorIndex.add = timed_build  # only to time it: the copy is the user's
     start = time.perf_counter()
     try:
         with Library.open(source, create=False) as src, Library.open(target) as dst:
-            copy_library(src.store, dst.store)
+            copy_library(src, dst)
     finally:
-        PgvectorIndex.build = build
+        PgvectorIndex.add = build
     return time.perf_counter() - start, sum(built)
 
 

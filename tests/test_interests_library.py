@@ -15,7 +15,7 @@ from semdigest.errors import InterestError
 from semdigest.interests import Interest, Reference
 from semdigest.library import Library
 from semdigest.readers import read
-from semdigest.store.sqlite import ADDED_SCHEMA
+from semdigest.store.schema.tables import INTERESTS as ADDED_SCHEMA
 
 from semdigest.interests import import_bibtex, parse_bibtex
 from semdigest.interests import library_vectors, rank_day

@@ -211,7 +211,7 @@ def test_a_copied_library_draws_every_paper_where_the_source_did(across, tmp_pat
 
     source, *_ = across
     with Library.open(tmp_path / "copy.sqlite") as target:
-        copy_library(source.store, target.store)
+        copy_library(source, target)
         assert reference_info(target) == reference_info(source)
         ids = source.store.arxiv_ids(_all())
         assert map_coordinates(target, ids).equals(map_coordinates(source, ids))

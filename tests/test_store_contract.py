@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from semdigest.errors import LibraryError
-from semdigest.index import segments
 from semdigest.library import Library
 from semdigest.neighbors import related, search
 from semdigest.readers import read
@@ -54,13 +53,12 @@ def seeds_in(store_url, seeds_library):
     library.close()
 
 
-def _force_ann(library: Library, monkeypatch) -> None:
-    """Search through the HNSW graph, never the exact shortcut for small sets."""
-    if _is_postgres(library.store.location):
-        monkeypatch.setattr(postgres, "EXACT_LIMIT", 0)
-    else:
-        monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
-        library.rebuild_index()
+def _force_ann(library: Library) -> Library:
+    """The library searching through the HNSW graph, never the exact shortcut for small sets."""
+    graph = Library(library.store, index_options={"exact_limit": 0})
+    if not _is_postgres(library.store.location):
+        graph.rebuild_index()
+    return graph
 
 
 def _exact(ids: list[str], matrix: np.ndarray, row: int, k: int, allowed: set[str] | None = None) -> list[str]:
@@ -161,10 +159,9 @@ def test_related_and_search_equal_exact_ranking(seeds_in, seeds_library):
         [h.arxiv_id for h in query]
 
 
-def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seeds_in, monkeypatch):
-    library = seeds_in
-    ids, matrix = library.vectors()
-    _force_ann(library, monkeypatch)
+def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seeds_in):
+    ids, matrix = seeds_in.vectors()
+    library = _force_ann(seeds_in)
     rows = range(0, len(ids), 11)
     recall = np.mean([len({h.arxiv_id for h in related(library, ids[r], k=10)} & set(_exact(ids, matrix, r, 10))) / 10
                       for r in rows])

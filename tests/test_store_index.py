@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from semdigest.errors import LibraryError
-from semdigest.index import segments
 from semdigest.library import Library
 from semdigest.neighbors import related, search, seen_before
 from semdigest.readers import read
@@ -75,7 +74,7 @@ def test_replacing_a_papers_categories_is_a_lookup_also_in_libraries_made_before
         assert library.store.get_meta("schema_version") == "2"
 
 
-def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, monkeypatch):
+def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy):
     library = Library.open(seeds_copy)
     ids, matrix = library.vectors()
     exact = {}
@@ -93,11 +92,11 @@ def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, 
     assert hit.score == pytest.approx(float(matrix[ids.index(hit.arxiv_id)] @ matrix[0]), abs=1e-6)
 
     # a filter that keeps one paper in a thousand, through the HNSW graph (no exact shortcut)
-    monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
+    graph = Library(library.store, index_options={"exact_limit": 0})
     few = ids[::997][:1]
     categories = library.paper(few[0]).categories
     only = [i for i in ids if library.paper(i).categories == categories and i != ids[1]]
-    hits = related(library, ids[1], k=5, categories=[categories[0]])
+    hits = related(graph, ids[1], k=5, categories=[categories[0]])
     in_category = [i for i in ids if categories[0] in library.paper(i).categories and i != ids[1]]
     scores = {i: float(matrix[ids.index(i)] @ matrix[1]) for i in in_category}
     assert [h.arxiv_id for h in hits] == sorted(scores, key=lambda i: (-scores[i], i))[:5]
@@ -105,9 +104,8 @@ def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, 
     library.close()
 
 
-def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(segments, "TAIL_LIMIT", 10)
-    library = Library.open(tmp_path / "lib.sqlite")
+def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path):
+    library = Library.open(tmp_path / "lib.sqlite", index_options={"tail_limit": 10})
     library.ingest(read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 8)))
     assert library.index().state() is None  # 8 vectors: all tail, exact
     library.ingest(read(digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)))
@@ -135,7 +133,7 @@ def test_a_deleted_truncated_foreign_or_stale_index_is_rebuilt_by_the_next_query
         elif damage == "truncate":
             index_file.write_bytes(index_file.read_bytes()[: index_file.stat().st_size // 2])
         else:
-            from semdigest.index.ann import HNSWIndex
+            from semdigest.index.hnsw import HNSWIndex
 
             rng = np.random.default_rng(0)
             other = rng.standard_normal((514, 384)).astype(np.float32)
@@ -170,12 +168,12 @@ def test_a_full_disk_while_saving_the_index_leaves_the_library_as_it_was(seeds_c
     code = textwrap.dedent("""
         import resource, sys
         from semdigest.cli import main
-        from semdigest.index import ann
-        save = ann.HNSWIndex.save
+        from semdigest.index import hnsw
+        save = hnsw.HNSWIndex.save
         def save_on_a_full_disk(self, path):
             resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
             return save(self, path)
-        ann.HNSWIndex.save = save_on_a_full_disk
+        hnsw.HNSWIndex.save = save_on_a_full_disk
         sys.exit(main(sys.argv[1:]))
     """)
     result = subprocess.run([sys.executable, "-c", code, "index", "rebuild", "--library", str(seeds_copy)],

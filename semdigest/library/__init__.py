@@ -17,6 +17,7 @@ from ..arxiv_ids import canonical_id
 from ..config import default_library
 from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
+from ..index import open_index
 from ..embedding.models import get_model
 from ..records import Digest, ModelKey, Paper, PaperFilter
 from ..store import AddCounts, PaperStore, open_store
@@ -28,15 +29,17 @@ class Library:
     """Papers, digest dates, vectors and interests. Open with ``Library.open(path)``. Reading
     (``papers``, ``vectors``) loads no model; ``ingest`` embeds only texts without a vector yet."""
 
-    def __init__(self, store: PaperStore):
+    def __init__(self, store: PaperStore, index_options: dict | None = None):
         self.store = store
+        self.index_options = index_options or {}  # the vector indexes' tunables (index.open_index)
         self._embedders: dict[object, Embedder] = {}
         self._indexes: dict[str, object] = {}
 
     @classmethod
-    def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
+    def open(cls, path: str | Path | None = None, create: bool = True, index_options: dict | None = None
+             ) -> "Library":
         """A library file (SQLite) or a ``postgresql://user@host/db?schema=NAME`` URL."""
-        return cls(open_store(path or default_library(), create=create))
+        return cls(open_store(path or default_library(), create=create), index_options)
 
     @property
     def location(self) -> str:
@@ -87,7 +90,8 @@ class Library:
         """The vector index of a model, as the store keeps it: what neighbours are searched on."""
         embedder = self.embedder(model)
         if embedder.key not in self._indexes:
-            self._indexes[embedder.key] = self.store.vector_index(embedder.key, embedder.spec.dimension)
+            self._indexes[embedder.key] = open_index(self.store, embedder.key, embedder.spec.dimension,
+                                                     **self.index_options)
         return self._indexes[embedder.key]
 
     def rebuild_index(self, model: str | Embedder | None = None):
@@ -104,7 +108,7 @@ class Library:
         """SQLite's full integrity check, and each model's index against the store."""
         self.store.check()
         for key in self.store.models():
-            self.store.vector_index(key, get_model(ModelKey.parse(key).name).dimension).check()
+            open_index(self.store, key, get_model(ModelKey.parse(key).name).dimension, **self.index_options).check()
 
     def add(self, digest: Digest, redate: bool = False) -> AddCounts:
         """Add a digest's papers without embedding them (one transaction); ``redate`` as in ``ingest``."""
@@ -134,7 +138,7 @@ class Library:
             late, _ = embed_missing(self.store, embedder, [plan.paper for plan in plans], known=vectors)
             link(self.store, embedder, [plan.paper for plan in plans], {**vectors, **late})
             count_terms(self.store, plans)
-            self.index(embedder).maintain()
+            self.index(embedder).add()
         counts = merge_policy.counts(plans)
         return IngestResult(
             source=digest.source, new=counts.new, updated=counts.updated,
@@ -151,6 +155,7 @@ class Library:
         vectors, reused = embed_missing(self.store, embedder, papers)
         with self.store.write():
             link(self.store, embedder, papers, vectors)
+            self.index(embedder).add()
         return len(vectors), reused
 
     def add_vectors(self, model: str | Embedder | None, ids: Iterable[str], matrix: np.ndarray) -> VectorCounts:
@@ -164,7 +169,7 @@ class Library:
         embedder = self.embedder(model)
         with self.store.write():
             counts = store_vectors(self.store, embedder, ids, matrix)
-            self.index(embedder).maintain()
+            self.index(embedder).add()
         return counts
 
     def papers(self, since: dt.date | str | None = None, until: dt.date | str | None = None,

@@ -105,7 +105,7 @@ def faithfulness(X: np.ndarray, coords: np.ndarray, rows=None, k: int = 10) -> f
 
 def reference_info(library, model=None) -> dict | None:
     """What the model's reference map was fitted on (papers, library size, seed, date), or None."""
-    value = library.store.get_meta(_reference_key(library.embedder(model).key))
+    value = library.store.get_meta(reference_key(library.embedder(model).key))
     return json.loads(value) if value else None
 
 
@@ -130,7 +130,7 @@ def rebuild_reference(library, model=None, size: int = REFERENCE_SIZE, seed: int
         library.store.clear_map_points(embedder.key)
         library.store.put_map_points(embedder.key, [(a, v, x, y, True) for a, v, (x, y)
                                                     in zip(linked.arxiv_ids, linked.vector_ids, coords)])
-        library.store.set_meta(_reference_key(embedder.key), json.dumps(info))
+        library.store.set_meta(reference_key(embedder.key), json.dumps(info))
     return info
 
 
@@ -175,5 +175,5 @@ def map_coordinates(library, ids: Iterable[str], model=None):
                          "y": [r[3] for r in rows], "anchor": [r[4] for r in rows]})
 
 
-def _reference_key(model: str) -> str:
+def reference_key(model: str) -> str:
     return f"reference-map:{model}"
