@@ -34,7 +34,8 @@ def library_path(tmp_path_factory) -> Path:
     from semdigest.readers import read
 
     from semdigest.embedding import Embedder
-    from semdigest.report import topic_map
+    from semdigest.maps.topicmap import topic_map
+    from semdigest.topics.history import track_topics
 
     folder = tmp_path_factory.mktemp("app-browser")
     model = Embedder(backend=BACKEND)
@@ -42,7 +43,7 @@ def library_path(tmp_path_factory) -> Path:
         library.ingest(read(digest_slice(DAILY / "2026-06-08.md", folder / "2026-06-08.md", 16)), model)
         library.ingest(read(hostile_digest(DAILY / "2026-06-09.md", folder / "2026-06-09.md", 24)), model)
         for day in ("2026-06-08", "2026-06-09"):  # topics across days, as `semdigest day` tracks them
-            library.track_topics(day, topic_map(library, date=day, model=model), model=model)
+            track_topics(library, day, topic_map(library, date=day, model=model), model=model)
         first = library.papers(date="2026-06-08")["arxiv_id"][:3]
         library.save_interest(Interest("vision", papers=tuple(first)))
     return folder / "library.sqlite"

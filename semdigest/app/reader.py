@@ -12,10 +12,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from .. import neighbors
 from ..arxiv_ids import canonical_id
 from ..errors import InterestError, LibraryError
-from ..records import as_date
-from ..store import PaperFilter
+from ..interests import rank_day
+from ..records import PaperFilter, as_date
+from ..topics.history import topic_events, topic_history
 from .catalog import Catalog
 from .records import hit_record, iso, paper_record, ranked_record
 
@@ -87,8 +89,7 @@ class Reader:
 
     def day_map(self, date: dt.date):
         """The day's TopicMap (topics and the day's own map), found once and kept."""
-        from ..report import topic_map
-        from ..topicmap import TopicMap
+        from ..maps.topicmap import TopicMap, topic_map
 
         catalog = self.catalog
         if date not in self._maps:
@@ -165,7 +166,7 @@ class Reader:
     def _seen_before(self, date: dt.date) -> dict:
         if date not in self._seen:
             try:
-                found = self.library.seen_before(date, k=SEEN_BEFORE_K, model=self.model, explain=False)
+                found = neighbors.seen_before(self.library, date, k=SEEN_BEFORE_K, model=self.model, explain=False)
             except LibraryError:
                 found = {}
             self._seen[date] = {i: [hit_record(h) for h in hits] for i, hits in found.items() if hits}
@@ -177,7 +178,7 @@ class Reader:
         key = (date, self.library.store.data_version())
         if key not in self._for_you:
             try:
-                rankings = self.library.rank(date, k=FOR_YOU_K, model=self.model)
+                rankings = rank_day(self.library, date, k=FOR_YOU_K, model=self.model)
             except (LibraryError, InterestError):
                 rankings = {}
             self._for_you = {key: {name: [ranked_record(p) for p in ranking] for name, ranking in rankings.items()}}
@@ -201,7 +202,7 @@ class Reader:
             raise NotFound(f"{arxiv_id} is not in the library")
         since, until, categories = as_date(since, "since"), as_date(until, "until"), _categories(category)
         if explain:
-            return [hit_record(h) for h in self.library.related(key, k=k, since=since, until=until,
+            return [hit_record(h) for h in neighbors.related(self.library, key, k=k, since=since, until=until,
                                                                  categories=categories, model=self.model)]
         ids, matrix = self.library.vectors(self.model, ids=[key])
         if not ids:
@@ -245,10 +246,10 @@ class Reader:
 
     def trends(self, since=None, until=None) -> dict:
         since, until = as_date(since, "since"), as_date(until, "until")
-        history = self.library.topic_history(since, until)
+        history = topic_history(self.library, since, until)
         rows = [{"date": iso(r.date), "topic": int(r.topic), "label": r.label, "size": int(r.size),
                  "share": round(float(r.share), 4)} for r in history.itertuples()]
-        events = self.library.topic_events(since, until)
+        events = topic_events(self.library, since, until)
         return {"rows": rows, "events": [{"date": iso(e.date), "kind": e.kind, "topic": int(e.topic), "what": e.what}
                                          for e in events.itertuples()]}
 
@@ -296,11 +297,7 @@ class Reader:
         """The ids nearest in meaning, from the index alone: Library.search would also find the
         terms each hit shares with the query, which the fused list does not show."""
         if self._encoder is None:
-            from ..embedding import Embedder
-
-            # one query encodes on the CPU faster than a GPU starts (as Library.search does)
-            self._encoder = self.model if isinstance(self.model, Embedder) else \
-                Embedder(self.model, device="cpu", progress=False)
+            self._encoder = self.library.query_embedder(self.model)
         vector = self._encoder.encode_queries([q])
         return [i for i, _ in self.library.index(self._encoder).search(vector, k, where)[0]]
 

@@ -2,7 +2,7 @@
 comes back to Python as a DataFrame.
 
     from semdigest.app.widget import MapWidget
-    widget = MapWidget.from_topic_map(report.topic_map(library, date="2026-06-09"))
+    widget = MapWidget.from_topic_map(topic_map(library, date="2026-06-09"))  # semdigest.maps.topicmap
     widget                      # shift + drag selects on the map
     widget.selection            # the selected papers, a DataFrame
 
@@ -90,7 +90,7 @@ class MapWidget(anywidget.AnyWidget):
 
     @classmethod
     def from_topic_map(cls, topic_map, **kwargs) -> "MapWidget":
-        """The map of a TopicMap (report.topic_map, or a day report's ``map``)."""
+        """The map of a TopicMap (maps.topicmap.topic_map, or a day report's ``map``)."""
         return cls(topic_map.papers, **kwargs)
 
     @property
