@@ -29,8 +29,10 @@ from pathlib import Path
 
 from semdigest.library import Library
 from semdigest.readers import read
-from semdigest.report import day_report, topic_map
-from semdigest.trends import Trends
+from semdigest.maps.topicmap import topic_map
+from semdigest.report import day_report
+from semdigest.topics.history import topic_events, topic_history, track_topics, tracked_day
+from semdigest.report.trends import Trends
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "digests" / "daily"
 WEEKEND = [dt.date(2026, 6, 12), dt.date(2026, 6, 13), dt.date(2026, 6, 14)]
@@ -67,7 +69,7 @@ def main() -> None:
             (tracked_times if track else plain).append(seconds)
             if track:
                 steps.append(report.seconds["tracking"])
-                day = library.tracked_day(digest.date)
+                day = tracked_day(library, digest.date)
         rows.append(day)
         events = ", ".join(str(e).split(" ", 1)[1] for e in day.events if e.kind not in ("grew", "shrank"))
         changes = sum(e.kind in ("grew", "shrank") for e in day.events)
@@ -85,7 +87,7 @@ def main() -> None:
             kinds[e.kind] = kinds.get(e.kind, 0) + 1
     print("events over the fortnight:", ", ".join(f"{k} {v}" for k, v in kinds.items()))
 
-    weekend = [library.tracked_day(d) for d in WEEKEND if library.tracked_day(d)]
+    weekend = [tracked_day(library, d) for d in WEEKEND if tracked_day(library, d)]
     if len(weekend) == 3:
         same = all((w.sizes, w.labels, w.papers) == (weekend[0].sizes, weekend[0].labels, weekend[0].papers)
                    for w in weekend)
@@ -96,10 +98,10 @@ def main() -> None:
     print(f"trends: sizes add up to each day's paper count: {trends.totals() == counts}")
 
     past = rows[len(rows) // 2].date
-    before = (library.topic_history(), library.topic_events())
-    again = library.track_topics(past, topic_map(library, date=past))
-    after = (library.topic_history(), library.topic_events())
-    print(f"re-running {past}: same topic for every paper {again.papers == library.tracked_day(past).papers}, "
+    before = (topic_history(library), topic_events(library))
+    again = track_topics(library, past, topic_map(library, date=past))
+    after = (topic_history(library), topic_events(library))
+    print(f"re-running {past}: same topic for every paper {again.papers == tracked_day(library, past).papers}, "
           f"history and events unchanged: {before[0].equals(after[0]) and before[1].equals(after[1])}")
 
     print(f"\n`day` per digest, median of {len(files)} (same library, vectors reused): without tracking "
@@ -111,7 +113,7 @@ def main() -> None:
 
 
 def _day(date):
-    from semdigest.store import PaperFilter
+    from semdigest.records import PaperFilter
 
     return PaperFilter(date=date)
 

@@ -44,7 +44,7 @@ from scale_bench import NEW_DAY, build, real_library  # noqa: E402
 from semdigest.embedding.models import get_model  # noqa: E402
 from semdigest.library import Library, text_hash  # noqa: E402
 from semdigest.maps.projection import _umap_module  # noqa: E402
-from semdigest.maps.reference import _centred, faithfulness, fit_reference, place  # noqa: E402
+from semdigest.maps.reference import _centred, faithfulness, fit_reference, place, rebuild_reference  # noqa: E402
 from semdigest.readers import read  # noqa: E402
 from semdigest.records import ModelKey  # noqa: E402
 
@@ -125,7 +125,8 @@ def methods(real: Library) -> None:
 
 
 def at_scale(real: Library, size: int, out: Path) -> None:
-    from semdigest.report import day_report, library_map
+    from semdigest.maps.librarymap import library_map
+    from semdigest.report import day_report
 
     day = read(NEW_DAY)
     missing = [p for p in day.papers if not real.vectors(ids=[p.arxiv_id])[0]]
@@ -155,7 +156,7 @@ def at_scale(real: Library, size: int, out: Path) -> None:
     with library.store.write():  # measure the novelty calibration on the first day, even on a re-run
         library.store.conn.execute("DELETE FROM meta WHERE key LIKE 'novelty-calibration:%'")
     start = time.perf_counter()
-    info = library.rebuild_reference()
+    info = rebuild_reference(library)
     print(f"reference fit (once; then only on request): {time.perf_counter() - start:.1f} s, {info}")
     for run in ("first day (novelty calibration computed)", "steady state (day's positions forgotten, "
                                                             "calibration cached)", "re-run of the same day"):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from semdigest.interests import Interest, import_bibtex, read_bibtex
 from semdigest.interests import latex
+from semdigest.interests import library_vectors, rank_day
 from semdigest.library import Library
 from semdigest.readers import read
 
@@ -114,10 +115,10 @@ def main() -> None:
         embedder = opened.embedder(None)
         embedder.encoder  # loading the model is part of neither rank
         kept = lambda: sum(opened.store.count_interest_vectors("ranked").values())  # noqa: E731
-        _, first = timed(lambda: opened.rank(RANKED, "ranked", model=embedder))
+        _, first = timed(lambda: rank_day(opened, RANKED, "ranked", model=embedder))
         embedded = kept()
-        _, second = timed(lambda: opened.rank(RANKED, "ranked", model=embedder))
-        assert kept() == embedded and opened.interest_vectors("ranked", embedder).embedded == 0
+        _, second = timed(lambda: rank_day(opened, RANKED, "ranked", model=embedder))
+        assert kept() == embedded and library_vectors(opened, "ranked", embedder).embedded == 0
         rate = embedded / max(first - second, 1e-9)
         print(f"first rank of {len(ranked.references):,} references: {first:.1f} s "
               f"({embedded:,} embedded and kept, {rate:.1f}/s)")

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from semdigest.library import Library
+from semdigest.neighbors import related
 from semdigest.readers import expand, read
 from semdigest.records import Digest
 
@@ -117,23 +118,23 @@ def copy_to_postgres(source: str, target: str) -> tuple[float, float]:
     """`semdigest library copy` of the SQLite library into PostgreSQL: (seconds in all, of which
     building the HNSW index at the end)."""
     from semdigest.cli.copy import copy_library
-    from semdigest.store.postgres import PgvectorIndex
+    from semdigest.index.pgvector import PgvectorIndex
 
     built = []
-    build = PgvectorIndex.build
+    build = PgvectorIndex.add
 
     def timed_build(index):
         t = time.perf_counter()
         build(index)
         built.append(time.perf_counter() - t)
 
-    PgvectorIndex.build = timed_build  # only to time it: the copy is the user's
+    PgvectorIndex.add = timed_build  # only to time it: the copy is the user's
     start = time.perf_counter()
     try:
         with Library.open(source, create=False) as src, Library.open(target) as dst:
-            copy_library(src.store, dst.store)
+            copy_library(src, dst)
     finally:
-        PgvectorIndex.build = build
+        PgvectorIndex.add = build
     return time.perf_counter() - start, sum(built)
 
 
@@ -144,11 +145,11 @@ def measure(location: str, base, n: int) -> dict:
         rng = np.random.default_rng(1)
         queries = rng.choice(len(ids), 200, replace=False)
         for q in queries[:10]:
-            library.related(ids[q], k=10)  # warm
+            related(library, ids[q], k=10)  # warm
         times, recall = [], []
         for n_q, q in enumerate(queries):
             t = time.perf_counter()
-            hits = library.related(ids[q], k=10)
+            hits = related(library, ids[q], k=10)
             times.append(time.perf_counter() - t)
             if n_q < 100:
                 scores = matrix @ matrix[q]
@@ -197,7 +198,7 @@ def _reader(location: str, seconds: float, seed: int, queue) -> None:
         while time.time() < end:
             t = time.perf_counter()
             try:
-                library.related(ids[rng.integers(len(ids))], k=10)
+                related(library, ids[rng.integers(len(ids))], k=10)
             except Exception:
                 errors += 1
             latencies.append(time.perf_counter() - t)

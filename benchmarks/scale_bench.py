@@ -34,9 +34,9 @@ import numpy as np
 
 from semdigest.embedding.models import get_model
 from semdigest.library import Library, text_hash
+from semdigest.neighbors import related
 from semdigest.readers import read
-from semdigest.records import Digest, ModelKey
-from semdigest.store import PaperFilter
+from semdigest.records import Digest, ModelKey, PaperFilter
 from semdigest.terms import paper_text, term_counts
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "digests" / "daily"
@@ -132,7 +132,7 @@ def measure(path: Path, real: Library, new_day: Digest, rng: np.random.Generator
     timings = []
     for arxiv_id in sample:
         start = time.perf_counter()
-        library.related(arxiv_id, k=10)
+        related(library, arxiv_id, k=10)
         timings.append(time.perf_counter() - start)
     result["related in process"] = percentiles(timings)
     from semdigest import neighbors
@@ -142,7 +142,7 @@ def measure(path: Path, real: Library, new_day: Digest, rng: np.random.Generator
     timings = []
     for vector in matrix:
         start = time.perf_counter()
-        neighbors.search(index, library.store, "a query", vector, 10)
+        neighbors.near_vector(index, library.store, "a query", vector, 10)
         timings.append(time.perf_counter() - start)
     result["search in process (query vector given)"] = percentiles(timings)
     result["recall@10 vs exact"] = f"{recall(library, sample[:200]):.4f}"
@@ -167,7 +167,7 @@ def recall(library: Library, sample: list[str]) -> float:
     found = []
     for arxiv_id, exact in zip(sample, best):
         want = [name for _, name in exact if name != arxiv_id][:10]
-        got = [h.arxiv_id for h in library.related(arxiv_id, k=10)]
+        got = [h.arxiv_id for h in related(library, arxiv_id, k=10)]
         found.append(len(set(got) & set(want)) / 10)
     return float(np.mean(found))
 

@@ -10,8 +10,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # Imported on first use: reading a digest should not pay for torch, pandas and scikit-learn.
 _PUBLIC = {
     "Digest": "records", "Paper": "records", "canonical_id": "arxiv_ids", "read": "readers", "Embedder": "embedding",
-    "Library": "library", "TopicModel": "topics", "day_report": "report", "topic_map": "report",
-    "library_map": "report",  # issue 15: the day on the library's reference map
+    "Library": "library", "TopicModel": "topics", "day_report": "report", "topic_map": "maps.topicmap",
+    "library_map": "maps.librarymap",  # issue 15: the day on the library's reference map
 }
 __all__ = sorted(_PUBLIC)
 

@@ -10,23 +10,27 @@ you have than 99% of your papers are". The sample (``CALIBRATION_SAMPLE`` papers
 cached in the library and drawn afresh when the library before the day differs by more than
 ``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
-Everything here takes arrays or scores; nothing opens a store.
+``day_novelty(library, date)`` measures a library's day; the rest takes arrays or scores.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .records import PaperFilter, as_date
 
 NOVELTY_K = 3              # earlier papers a paper's closeness is averaged over
 CALIBRATION_SAMPLE = 500   # library papers the percentile is taken against (resolution 0.002)
 REFRESH_GROWTH = 0.10      # draw the sample again when the library before the day differs by 10%
 MIN_CALIBRATION = 20       # fewer sampled papers than this: no percentile (the library is too young)
 SAME_DAY_MARGIN = 20       # extra neighbours fetched for a sample paper, as its own day's are dropped
+_DAY = dt.timedelta(days=1)
 
 
 def closeness(scores: Sequence[Sequence[float]], k: int = NOVELTY_K) -> np.ndarray:
@@ -77,3 +81,89 @@ def calibration_rows(n_eligible: int, size: int = CALIBRATION_SAMPLE, seed: int 
     if n_eligible <= size:
         return np.arange(n_eligible)
     return np.sort(np.random.default_rng(seed).choice(n_eligible, size, replace=False))
+
+
+def day_novelty(library, date: dt.date, model=None, earlier: Mapping | None = None):
+    """How unlike the library each paper of that day's digest is: a DataFrame (arxiv_id, title,
+    novelty, closeness, nearest_id, nearest_title, nearest_score), most novel first.
+
+    ``novelty`` is a percentile of the library's own papers (0.99: further from the papers
+    before it than 99% of the library's papers are from theirs); ``closeness`` the mean cosine
+    to its NOVELTY_K nearest papers first seen before it. ``earlier`` takes `seen_before`'s
+    result for the day (at least NOVELTY_K hits each) so the day is not searched twice."""
+    import pandas as pd
+
+    embedder = library.embedder(model)
+    date = as_date(date, "date", required=True)
+    ids, matrix = library.vectors(embedder, ids=library.store.arxiv_ids(PaperFilter(date=date)))
+    papers = library.store.get_papers(ids)
+    nearest: dict[str, list[tuple[str, float]]] = {}
+    by_day: dict[dt.date, list[int]] = {}
+    for row, arxiv_id in enumerate(ids):
+        first = papers[arxiv_id].date
+        if first == date and earlier is not None:
+            nearest[arxiv_id] = [(h.arxiv_id, h.score) for h in earlier.get(arxiv_id, [])][:NOVELTY_K]
+        elif first is not None:  # re-published: judged as of the day it was first seen
+            by_day.setdefault(first, []).append(row)
+    for first, rows in sorted(by_day.items()):
+        nearest.update(zip([ids[r] for r in rows], _earlier(library, embedder, matrix[rows],
+                                                                 [ids[r] for r in rows], first, NOVELTY_K)))
+    values = closeness([[s for _, s in nearest.get(i, [])] for i in ids])
+    novelty = np.full(len(ids), np.nan)
+    for first in sorted({papers[i].date for i in ids if papers[i].date is not None}):
+        calibration = _calibration(library, embedder, first)
+        rows = [r for r, i in enumerate(ids) if papers[i].date == first]
+        if calibration is not None and rows:
+            novelty[rows] = calibration.novelty(values[rows])
+    best = [nearest[i][0] if nearest.get(i) else (None, np.nan) for i in ids]
+    titles = library.store.get_papers([b for b, _ in best if b])
+    frame = pd.DataFrame({
+        "arxiv_id": ids, "title": [papers[i].title for i in ids], "novelty": novelty, "closeness": values,
+        "nearest_id": [b for b, _ in best], "nearest_title": [titles[b].title if b else None for b, _ in best],
+        "nearest_score": [s for _, s in best]})
+    return frame.sort_values(["novelty", "arxiv_id"], ascending=[False, True], na_position="last",
+                             ignore_index=True)
+
+
+def _earlier(library, embedder, matrix: np.ndarray, ids: list[str], first: dt.date, k: int
+             ) -> list[list[tuple[str, float]]]:
+    """Each row's k nearest papers first seen before ``first``."""
+    where = PaperFilter(until=first - _DAY)
+    if len(ids) == 0 or library.store.count_papers(where, at_most=1) == 0:
+        return [[] for _ in ids]
+    return library.index(embedder).search(matrix, k, where, exclude=[{i} for i in ids])
+
+
+def _calibration(library, embedder, cutoff: dt.date) -> Calibration | None:
+    """The closeness of a sample of the papers first seen before ``cutoff`` to the rest of them
+    (their own day's papers left out), cached in the store and used while the library before
+    the day stays within REFRESH_GROWTH of the one it was drawn from."""
+    key = _novelty_key(embedder.key)
+    before = PaperFilter(until=cutoff - _DAY)
+    papers_before = library.store.count_papers(before)
+    cached = library.store.get_meta(key)
+    cached = Calibration.from_json(cached) if cached else None
+    if cached is not None and cached.fresh_for(papers_before, NOVELTY_K):
+        return cached
+    if papers_before == 0:
+        return None
+    ids = library.store.arxiv_ids(before)
+    sample = [ids[r] for r in calibration_rows(len(ids), CALIBRATION_SAMPLE)]
+    linked = library.store.linked_vectors(embedder.key, PaperFilter(ids=tuple(sample)))
+    firsts = {a: p.date for a, p in library.store.get_papers(linked.arxiv_ids).items()}
+    same_day = {day: set(library.store.arxiv_ids(PaperFilter(since=day, until=day)))
+                for day in {d for d in firsts.values() if d is not None}}
+    # one search for the whole sample; each paper's own day is dropped from its hits after
+    found = library.index(embedder).search(linked.matrix, NOVELTY_K + SAME_DAY_MARGIN, before,
+                                           exclude=[{a} for a in linked.arxiv_ids])
+    values = [v for v in closeness([[s for i, s in hits if i not in same_day.get(firsts[a], ())][:NOVELTY_K]
+                                    for a, hits in zip(linked.arxiv_ids, found)]) if not np.isnan(v)]
+    calibration = Calibration(cutoff.isoformat(), papers_before, NOVELTY_K, tuple(sorted(values)))
+    if not library.read_only and (cached is None or papers_before >= cached.papers):
+        with library.store.write():
+            library.store.set_meta(key, calibration.to_json())
+    return calibration
+
+
+def _novelty_key(model: str) -> str:
+    return f"novelty-calibration:{model}"

@@ -1,4 +1,5 @@
-"""The one data model: a Paper, and a Digest (the papers of one file plus what reading it found)."""
+"""The one data model: a Paper, a Digest (the papers of one file plus what reading it found), and
+the values that cross layers (PaperFilter, StandingTopic, TopicEvent)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,34 @@ def as_texts(value, name: str) -> tuple[str, ...] | None:
     if wrong is not None:
         raise TypeError(f"{name} must hold strings; got {wrong!r} ({type(wrong).__name__})")
     return values
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """Which papers a query may return; every field narrows, None means no condition.
+
+    ``since`` / ``until`` bound the first-seen date; ``date`` keeps papers listed in that
+    day's digest (weekend re-publications too); ``categories`` keeps papers in any of them.
+    """
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    date: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    ids: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        # The one place the public API's filter arguments are normalised: ISO text -> dates,
+        # one id or category -> a tuple of one (not its letters), wrong types -> a TypeError.
+        for name in ("since", "until", "date"):
+            object.__setattr__(self, name, as_date(getattr(self, name), name))
+        object.__setattr__(self, "categories", as_texts(self.categories, "categories") or ())
+        object.__setattr__(self, "ids", as_texts(self.ids, "ids"))
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since {self.since} is after until {self.until}: no paper can match; swap them")
+
+    def __bool__(self) -> bool:
+        return any((self.since, self.until, self.date, self.categories, self.ids is not None))
 
 
 class Version(NamedTuple):
@@ -201,13 +230,20 @@ class TopicEvent:
     topic: int
     others: tuple[int, ...] = ()
 
-    def __str__(self) -> str:
+    def said_of(self, topic: int) -> str:
+        """What the event says of one topic ("" if it is not involved): split into 4, 5; absorbed 7;
+        split off from 3; merged into 3; born, grew, shrank, gone, returned."""
         others = ", ".join(str(t) for t in self.others)
-        if self.kind == "split":
-            return f"{self.date} topic {self.topic} split into {others}"
-        if self.kind == "merged":
-            return f"{self.date} topic {self.topic} absorbed {others}"
-        return f"{self.date} topic {self.topic} {self.kind}"
+        if topic == self.topic:
+            if self.kind == "split":
+                return f"split into {others}"
+            return f"absorbed {others}" if self.kind == "merged" else self.kind
+        if topic in self.others and self.kind in ("split", "merged"):
+            return f"split off from {self.topic}" if self.kind == "split" else f"merged into {self.topic}"
+        return ""
+
+    def __str__(self) -> str:
+        return f"{self.date} topic {self.topic} {self.said_of(self.topic)}"
 
 
 # A backend in a key: runtime-precision (torch-fp16, onnx-int8), as embedding/encoders names them.

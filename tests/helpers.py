@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
@@ -20,6 +24,29 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subproce
         [sys.executable, "-m", "semdigest", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
     )
+
+
+def run_cli_on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """The CLI with stderr on an 80x24 pseudo-terminal, where progress bars show (a terminal of no
+    width draws no bar): (status, stdout, stderr)."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "semdigest", *map(str, args)], stdout=subprocess.PIPE,
+                               stderr=follower, text=True)
+    os.close(follower)
+    stderr = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        stderr += chunk
+    stdout = process.stdout.read()
+    process.wait(timeout=600)
+    os.close(leader)
+    return process.returncode, stdout, stderr.decode("utf-8", "replace")
 
 
 def pandas_3_strings() -> AbstractContextManager:

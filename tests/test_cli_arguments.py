@@ -11,6 +11,9 @@ import pytest
 
 from semdigest.cli import build_parser, main
 from semdigest.errors import InterestError, LibraryError
+from semdigest.maps.reference import rebuild_reference
+from semdigest.neighbors import related, search, seen_before
+from semdigest.topics.history import topic_history
 
 from .conftest import DAILY
 from .helpers import digest_slice, run_cli
@@ -159,7 +162,7 @@ def test_a_single_string_is_one_category_or_one_id(seeds_library):
     ids, matrix = seeds_library.vectors(ids=arxiv_id)
     assert ids == [arxiv_id] and matrix.shape == (1, 384)
     assert list(seeds_library.papers(ids=arxiv_id)["arxiv_id"]) == [arxiv_id]
-    hits = seeds_library.related(arxiv_id, k=3, categories=category)
+    hits = related(seeds_library, arxiv_id, k=3, categories=category)
     assert len(hits) == 3 and all(category in seeds_library.paper(h.arxiv_id).categories for h in hits)
 
 
@@ -168,8 +171,8 @@ def test_dates_may_be_iso_text_or_datetimes(seeds_library):
     want = seeds_library.papers(since=day)
     assert seeds_library.papers(since="2026-06-01").equals(want)
     assert seeds_library.papers(since=dt.datetime(2026, 6, 1, 15, 30)).equals(want)
-    assert seeds_library.seen_before("2026-06-01") == seeds_library.seen_before(day)
-    assert seeds_library.topic_history(since="2026-06-01").equals(seeds_library.topic_history(since=day))
+    assert seen_before(seeds_library, "2026-06-01") == seen_before(seeds_library, day)
+    assert topic_history(seeds_library, since="2026-06-01").equals(topic_history(seeds_library, since=day))
 
 
 @pytest.mark.parametrize("call, says", [
@@ -177,9 +180,9 @@ def test_dates_may_be_iso_text_or_datetimes(seeds_library):
     (lambda lib: lib.papers(ids=[2602.04994]), "ids must hold strings; got 2602.04994"),
     (lambda lib: lib.vectors(ids=7), "ids must be a string or a list of strings"),
     (lambda lib: lib.papers(since=20260601), "since must be a datetime.date or text YYYY-MM-DD, not int"),
-    (lambda lib: lib.seen_before(None), "date must be a datetime.date"),
+    (lambda lib: seen_before(lib, None), "date must be a datetime.date"),
     (lambda lib: lib.paper(2602.04994), "give one arXiv id as a string"),
-    (lambda lib: lib.search(["diffusion"]), "search takes the text to look for as a string"),
+    (lambda lib: search(lib, ["diffusion"]), "search takes the text to look for as a string"),
 ], ids=["categories-int", "ids-floats", "vectors-ids-int", "since-int", "day-none", "paper-float", "search-list"])
 def test_wrong_types_are_a_type_error_that_says_what_to_pass(seeds_library, call, says):
     with pytest.raises(TypeError, match=says):
@@ -192,7 +195,7 @@ def test_text_that_is_no_date_and_an_empty_range_are_value_errors(seeds_library)
     with pytest.raises(ValueError, match="since 2026-06-09 is after until 2026-06-01"):
         seeds_library.papers(since="2026-06-09", until="2026-06-01")
     with pytest.raises(LibraryError, match="at least 100 papers"):
-        seeds_library.rebuild_reference(size=2)
+        rebuild_reference(seeds_library, size=2)
 
 
 # -- counts in messages ----------------------------------------------------------------------------
@@ -202,7 +205,7 @@ def test_counts_take_the_number_they_count(seeds_library, tmp_path):
 
     assert [plural(1, "hit"), plural(2, "hit"), plural(1, "category"), plural(0, "category"), plural(3, "day")] \
         == ["1 hit", "2 hits", "1 category", "0 categories", "3 days"]
-    assert repr(seeds_library.related("2602.04994", k=1)).startswith("1 hit for 2602.04994")
+    assert repr(related(seeds_library, "2602.04994", k=1)).startswith("1 hit for 2602.04994")
     one = digest_slice(DAILY / "2026-06-04.md", tmp_path / "2026-06-04.md", 1)
     summary = run_cli("parse", one).stderr
     assert "1 paper in 1 category, 0 duplicates," in summary

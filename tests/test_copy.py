@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from semdigest.cli.copy import summary
+from semdigest.store.copy import summary
 from semdigest.interests.model import Interest
 from semdigest.library import Library
+from semdigest.neighbors import related
 
 from .helpers import run_cli
 
@@ -29,38 +30,38 @@ def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_serve
     for location in (server_url, back):
         with Library.open(location, create=False) as library:
             assert summary(library.store, models) == want
-            assert [h.arxiv_id for h in library.related("2602.04994", k=5)] == \
-                [h.arxiv_id for h in seeds_library.related("2602.04994", k=5)]
+            assert [h.arxiv_id for h in related(library, "2602.04994", k=5)] == \
+                [h.arxiv_id for h in related(seeds_library, "2602.04994", k=5)]
             assert library.interest("mine") == mine
     again = run_cli("library", "copy", source, server_url)
     assert again.returncode == 2 and "copy into an empty library" in again.stderr
     assert "Traceback" not in again.stderr
 
 
-def test_a_copy_into_postgres_builds_a_valid_hnsw_index_that_answers(seeds_library, postgres_server, monkeypatch):
+def test_a_copy_into_postgres_builds_a_valid_hnsw_index_that_answers(seeds_library, postgres_server):
     """The vectors go in without the index, which is built once at the end of the copy's transaction:
     it must exist, be valid, and answer the graph search like exact search; REINDEX works too."""
     import numpy as np
 
     from semdigest.cli.copy import copy_library
-    from semdigest.store import postgres
+    from semdigest.index import open_index
 
     url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}")
     with Library.open(url) as target:
-        copy_library(seeds_library.store, target.store)
+        copy_library(seeds_library, target)
     with Library.open(url, create=False) as library:
         key = library.embedder().key
-        index = library.store.vector_index(key, 384)
-        valid, definition = index._exists()
+        index = open_index(library.store, key, 384)
+        valid, definition = index.definition()
         assert valid and "hnsw" in definition and "vector(384)" in definition
         index.check()
         library.check()
-        monkeypatch.setattr(postgres, "EXACT_LIMIT", 0)  # through the graph, not the exact shortcut
+        graph = Library(library.store, index_options={"exact_limit": 0})  # through the graph, not exact
         ids, matrix = library.vectors()
         for row in range(0, len(ids), 37):
             scores = matrix @ matrix[row]
             scores[row] = -np.inf
             exact = [ids[i] for i in np.lexsort((np.arange(len(ids)), -scores))[:5]]
-            assert [h.arxiv_id for h in library.related(ids[row], k=5)] == exact
+            assert [h.arxiv_id for h in related(graph, ids[row], k=5)] == exact
         assert "HNSW index" in library.rebuild_index()
         index.check()

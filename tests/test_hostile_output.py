@@ -97,7 +97,7 @@ def test_a_title_like_a_placeholder_or_a_script_stays_text_in_every_page():
 
     from semdigest.maps import interactive_map
     from semdigest.topics import Topic, Topics
-    from semdigest.trends import Trends
+    from semdigest.report.trends import Trends
 
     title = "{{DATA}} {{TITLE}} <!--<script> </script>"
     points = [{"id": f"2606.0404{i}", "x": float(i), "y": 0.0, "title": t, "authors": AUTHORS, "tldr": TLDR,
@@ -269,7 +269,7 @@ def test_report_md_of_a_hostile_day_renders_no_markup_from_it(hostile):
 @pytest.mark.slow
 def test_every_csv_of_a_hostile_day_neutralises_formulas(hostile, capsys):
     from semdigest.cli import main
-    from semdigest.trends import Trends
+    from semdigest.report.trends import Trends
 
     table = list(csv.DictReader((hostile.out / "papers.csv").open(encoding="utf-8")))
     by_id = {p.arxiv_id: p for p in hostile.digest.papers}
@@ -304,7 +304,7 @@ def test_every_csv_of_a_hostile_day_neutralises_formulas(hostile, capsys):
 def test_an_undated_file_named_like_a_placeholder_and_with_dollars_gets_its_report(hostile, undated, tmp_path):
     from PIL import Image
 
-    from semdigest.trends import Trends
+    from semdigest.report.trends import Trends
 
     heading = undated.map.heading()
     assert "{{DATA}}" in heading and "$\\badmacro$" in heading
@@ -319,7 +319,7 @@ def test_an_undated_file_named_like_a_placeholder_and_with_dollars_gets_its_repo
 def test_day_report_writes_only_into_its_own_folders(hostile, tmp_path):
     from semdigest.errors import OutputError
     from semdigest.readers import read
-    from semdigest.report import day_report, write_report
+    from semdigest.report import DayData, day_report, write_report
 
     digest = read(digest_slice(DAILY / "2026-06-06.md", tmp_path / "2026-06-06.md", 3))
     mine = tmp_path / "mine"
@@ -332,14 +332,14 @@ def test_day_report_writes_only_into_its_own_folders(hostile, tmp_path):
     assert (mine / "index.html").read_text(encoding="utf-8") == "my own page"
     day_report(hostile.library, digest, mine, force=True)
     assert "my own page" not in (mine / "index.html").read_text(encoding="utf-8")
-    again = write_report(hostile.report.map, mine)  # the folder is semdigest's now: no force needed
+    again = write_report(DayData(map=hostile.report.map), mine)  # the folder is semdigest's now: no force needed
     assert again == mine / "index.html"
 
 
 @pytest.mark.slow
 def test_a_write_refused_part_way_leaves_the_old_report_and_names_the_file(hostile, tmp_path):
     resource = pytest.importorskip("resource")
-    from semdigest.report import write_report
+    from semdigest.report import DayData, write_report
 
     out = tmp_path / "report"
     shutil.copytree(hostile.out, out)
@@ -348,7 +348,7 @@ def test_a_write_refused_part_way_leaves_the_old_report_and_names_the_file(hosti
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # a file may grow to 4 KB: the kernel refuses the rest
     try:
         with pytest.raises(OSError) as refused:
-            write_report(hostile.report.map, out, summary="a second run")
+            write_report(DayData(map=hostile.report.map, summary="a second run"), out)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert refused.value.errno == errno.EFBIG and refused.value.filename == str(out / "map.png")

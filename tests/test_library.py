@@ -13,6 +13,7 @@ import pytest
 
 from semdigest.errors import LibraryError, ModelError
 from semdigest.library import Library
+from semdigest.neighbors import related, search, seen_before
 from semdigest.readers import read
 
 from .conftest import DAILY, SEED_000, SEED_004
@@ -28,13 +29,13 @@ def test_seeds_neighbour_quality_floor(seeds_library):
 
 
 def test_related_and_search_explain_their_hits(seeds_library):
-    hits = seeds_library.related("2602.04994", k=5)
+    hits = related(seeds_library, "2602.04994", k=5)
     assert len(hits) == 5 and "2602.04994" not in [h.arxiv_id for h in hits]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert all(h.shared_terms for h in hits[:2])
-    found = seeds_library.search("tactile sensing for robot manipulation", k=5)
+    found = search(seeds_library, "tactile sensing for robot manipulation", k=5)
     assert any("actile" in h.title for h in found)
-    cv_only = seeds_library.related("2602.04994", k=20, categories=["cs.CV"])
+    cv_only = related(seeds_library, "2602.04994", k=20, categories=["cs.CV"])
     assert all("cs.CV" in seeds_library.paper(h.arxiv_id).categories for h in cv_only)
 
 
@@ -43,8 +44,8 @@ def test_seen_before_gives_earlier_papers_explained_unless_asked_not_to(tmp_path
         for day in ("2026-06-10", "2026-06-11"):
             library.ingest(read(digest_slice(DAILY / f"{day}.md", tmp_path / f"{day}.md", 40)))
         later = dt.date(2026, 6, 11)
-        explained = library.seen_before(later, k=3)
-        plain = library.seen_before(later, k=3, explain=False)  # what the day report asks for
+        explained = seen_before(library, later, k=3)
+        plain = seen_before(library, later, k=3, explain=False)  # what the day report asks for
     assert explained and explained.keys() == plain.keys()
     for arxiv_id, hits in explained.items():
         assert [(h.arxiv_id, h.score) for h in hits] == [(h.arxiv_id, h.score) for h in plain[arxiv_id]]
@@ -144,9 +145,9 @@ def test_foreign_and_corrupt_files_are_refused_and_untouched(tmp_path):
 
 def test_unknown_model_and_unknown_id_are_clear_errors(seeds_library):
     with pytest.raises(ModelError, match="unknown model 'nope'"):
-        seeds_library.related("2602.04994", model="nope")
+        related(seeds_library, "2602.04994", model="nope")
     with pytest.raises(LibraryError, match="2612.99999 is not in the library"):
-        seeds_library.related("2612.99999")
+        related(seeds_library, "2612.99999")
     for args in (("related", "2612.99999"), ("search", "x", "--model", "nope")):
         result = run_cli(*args, "--library", seeds_library.path)
         assert result.returncode == 2 and "semdigest: error:" in result.stderr

@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from semdigest.neighbors import related
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
 
 
@@ -26,7 +28,7 @@ def test_explore_notebook_runs_without_error():
 
 
 def test_reprs_read_well(seeds_library):
-    hits = seeds_library.related("2602.04994", k=3)
+    hits = related(seeds_library, "2602.04994", k=3)
     assert repr(hits).startswith("3 hits for 2602.04994") and "https://arxiv.org/abs/" in repr(hits)
     assert "<table>" in hits._repr_html_()
     assert repr(seeds_library).startswith("Library(") and "papers=514" in repr(seeds_library)

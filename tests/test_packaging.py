@@ -27,6 +27,8 @@ assert semdigest.__file__.startswith(sys.argv[1]), semdigest.__file__
 assert terms.stop_words() and models.load_models()[0]
 assert calibration.packaged_text(calibration.CALIBRATION_TEXTS)
 assert html_page("map.html", "t", {}) and html_page("trends.html", "t", {})
+from semdigest.report.render.templates import environment
+assert all(environment(True).get_template(t) for t in ("report.html.j2", "report.md.j2", "report.css"))
 """
 
 

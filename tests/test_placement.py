@@ -14,10 +14,14 @@ import numpy as np
 import pytest
 
 from semdigest.library import Library
-from semdigest.maps.reference import faithfulness, fit_reference, place
+from semdigest.maps.librarymap import library_map
+from semdigest.maps.reference import (faithfulness, fit_reference, map_coordinates, place, rebuild_reference,
+                                      reference_info)
+from semdigest.novelty import day_novelty
 from semdigest.readers import read
 from semdigest.records import Digest
-from semdigest.report import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG, day_report, library_map
+from semdigest.report import day_report
+from semdigest.report.render import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG
 
 from .conftest import DAILY, SEED_000, SEED_004
 
@@ -58,7 +62,7 @@ def _csv(out) -> dict[str, dict]:
 
 def test_a_planted_field_the_library_lacks_tops_novelty(across):
     library, outs, reports, planted = across
-    novelty = library.novelty(PLANTED_DAY)
+    novelty = day_novelty(library, PLANTED_DAY)
     assert set(novelty["arxiv_id"].head(10)) <= planted               # the ten most novel are all planted
     is_planted = novelty["arxiv_id"].isin(planted)
     assert novelty.loc[is_planted, "novelty"].median() >= 0.95
@@ -95,15 +99,14 @@ def test_the_day_report_draws_the_library_map_when_the_library_has_earlier_days(
     assert set(backdrop["arxiv_id"]) == set(library.store.arxiv_ids(_since(PLANTED_DAY, 7)))
 
 
-def test_a_busy_week_backdrop_is_an_even_sample_the_same_each_time(across, monkeypatch):
-    """Past LIBRARY_MAP_BACKDROP papers the backdrop is a fixed, evenly spread sample (a library
+def test_a_busy_week_backdrop_is_an_even_sample_the_same_each_time(across):
+    """Past ``backdrop_limit`` papers the backdrop is a fixed, evenly spread sample (a library
     of a million papers would otherwise draw tens of thousands of grey points)."""
-    import semdigest.report
-
     library, *_ = across
     week = library.store.arxiv_ids(_since(PLANTED_DAY, 7))
-    monkeypatch.setattr(semdigest.report, "LIBRARY_MAP_BACKDROP", len(week) // 3)
-    first, again = library_map(library, PLANTED_DAY), library_map(library, PLANTED_DAY)
+    limit = len(week) // 3
+    first, again = (library_map(library, PLANTED_DAY, backdrop_limit=limit),
+                    library_map(library, PLANTED_DAY, backdrop_limit=limit))
     shown = list(first.backdrop["arxiv_id"])
     assert len(shown) == len(week) // 3 and shown == list(again.backdrop["arxiv_id"])
     assert set(shown) <= set(week) and shown[0] == week[0] and shown[-1] == week[-1]
@@ -111,7 +114,7 @@ def test_a_busy_week_backdrop_is_an_even_sample_the_same_each_time(across, monke
 
 
 def _since(date, days):
-    from semdigest.store import PaperFilter
+    from semdigest.records import PaperFilter
 
     return PaperFilter(since=date - dt.timedelta(days=days), until=date - dt.timedelta(days=1))
 
@@ -133,7 +136,7 @@ def test_a_redrawn_day_has_the_same_coordinates_in_any_process(across):
     again = library_map(library, last).day.papers.set_index("arxiv_id")[["x", "y"]]
     assert drawn.equals(again.loc[drawn.index])
     with Library.open(library.path) as other:   # a new connection, as a later command would have
-        stored = other.map_coordinates(drawn.index).set_index("arxiv_id")[["x", "y"]]
+        stored = map_coordinates(other, drawn.index).set_index("arxiv_id")[["x", "y"]]
     assert np.array_equal(stored.loc[drawn.index].to_numpy(), drawn.to_numpy())
     # a day drawn before the last reference fit is drawn at the positions stored for it now
     earlier = library_map(library, PLANTED_DAY).day.papers.set_index("arxiv_id")[["x", "y"]]
@@ -143,7 +146,7 @@ def test_a_redrawn_day_has_the_same_coordinates_in_any_process(across):
 
 def test_the_reference_is_refitted_while_young_and_then_stays(across):
     library, *_ = across
-    info = library.reference()
+    info = reference_info(library)
     # fitted at the second day, refitted once the library had doubled (the weekend's first day)
     assert info["version"] == 2 and info["papers"] == info["library_papers"] < len(library) * 2
     points = library.store.map_points(library.embedder().key)
@@ -186,19 +189,19 @@ def test_positions_are_kept_in_both_stores(across, store_url):
             library.add(day)
         library.add_vectors(None, *source.vectors(ids=library.store.arxiv_ids(_all())))
         ids = [p.arxiv_id for p in days[1].papers]
-        first = library.map_coordinates(ids)
-        novelty = library.novelty(days[1].date)
+        first = map_coordinates(library, ids)
+        novelty = day_novelty(library, days[1].date)
     with Library.open(store_url) as library:
-        assert library.map_coordinates(ids).equals(first)
-        assert library.reference()["papers"] == len(library)
-        assert library.novelty(days[1].date)["closeness"].equals(novelty["closeness"])
-        library.rebuild_reference(size=300)
-        assert library.reference()["version"] == 2
+        assert map_coordinates(library, ids).equals(first)
+        assert reference_info(library)["papers"] == len(library)
+        assert day_novelty(library, days[1].date)["closeness"].equals(novelty["closeness"])
+        rebuild_reference(library, size=300)
+        assert reference_info(library)["version"] == 2
         assert len(library.store.map_points(library.embedder().key)) == 300
 
 
 def _all():
-    from semdigest.store import PaperFilter
+    from semdigest.records import PaperFilter
 
     return PaperFilter()
 
@@ -208,7 +211,7 @@ def test_a_copied_library_draws_every_paper_where_the_source_did(across, tmp_pat
 
     source, *_ = across
     with Library.open(tmp_path / "copy.sqlite") as target:
-        copy_library(source.store, target.store)
-        assert target.reference() == source.reference()
+        copy_library(source, target)
+        assert reference_info(target) == reference_info(source)
         ids = source.store.arxiv_ids(_all())
-        assert target.map_coordinates(ids).equals(source.map_coordinates(ids))
+        assert map_coordinates(target, ids).equals(map_coordinates(source, ids))

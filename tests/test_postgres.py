@@ -58,7 +58,7 @@ def test_the_password_never_shows(roles, tmp_path, monkeypatch):
         assert PASSWORD not in repr(library) and "alice:***@" in repr(library)
         assert PASSWORD not in repr(library.store) and PASSWORD not in library.store.location
         with pytest.raises(LibraryError) as error:
-            library.paper("9999.99999")
+            library.paper("2612.99999")
         assert PASSWORD not in str(error.value) and "***" in str(error.value)
     wrong = url.replace(PASSWORD, "not-the-password")
     with pytest.raises(LibraryError, match="refused the password") as error:
@@ -74,7 +74,7 @@ def test_the_password_never_shows(roles, tmp_path, monkeypatch):
     # SEMDIGEST_LIBRARY holding a URL is opened as one
     monkeypatch.setenv("SEMDIGEST_LIBRARY", url)
     assert default_library() == url
-    result = run_cli("related", "9999.99999", env={"SEMDIGEST_LIBRARY": url})
+    result = run_cli("related", "2612.99999", env={"SEMDIGEST_LIBRARY": url})
     line = _one_line_error(result)
     assert "is not in the library postgresql://alice:***@" in line and PASSWORD not in line
 

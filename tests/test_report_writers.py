@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from semdigest.readers import parse, read
 from semdigest.results import Hit, Hits
-from semdigest.topicmap import TopicMap
+from semdigest.maps.topicmap import TopicMap
 from semdigest.topics import Topic, TopicModel, Topics
 
 from .conftest import DAILY
@@ -79,11 +79,13 @@ def _no_missing_marker(text: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(days(), st.sampled_from(["", "digest.md: 3 new"]))
 def test_every_writer_renders_every_paper_with_any_field_missing(day_and_earlier, summary):
-    from semdigest.report import NO_AUTHORS, NO_CATEGORY, papers_table, report_html, report_markdown
+    from semdigest.report import DayData
+    from semdigest.report.render import NO_AUTHORS, NO_CATEGORY, papers_table, render_html, render_markdown
 
     day, earlier = day_and_earlier
     papers = day.papers
-    markdown, page = report_markdown(day, earlier, summary), report_html(day, earlier, summary)
+    data = DayData(map=day, earlier=earlier, summary=summary)
+    markdown, page = render_markdown(data), render_html(data)
     for text in (markdown, page):
         _no_missing_marker(text)
         for arxiv_id in papers["arxiv_id"]:
@@ -99,7 +101,7 @@ def test_every_writer_renders_every_paper_with_any_field_missing(day_and_earlier
     if len(papers) == 0:
         assert "holds no papers" in markdown and "holds no papers" in page
 
-    table = papers_table(day)
+    table = papers_table(data)
     rows = list(csv.DictReader(io.StringIO(table.to_csv(index=False))))
     assert len(rows) == len(papers)
     for row, tldr, category in zip(rows, papers["tldr"], papers["primary_category"]):
@@ -131,12 +133,13 @@ def test_a_map_built_from_metadata_with_nan_carries_none(tmp_path):
         }, index=ids)
         assert isinstance(metadata["tldr"].iloc[1], float)  # NaN, the defect's cause
         day = TopicMap.build(ids, matrix, metadata, "three papers")
-    from semdigest.report import report_html, report_markdown
+    from semdigest.report import DayData
+    from semdigest.report.render import render_html, render_markdown
 
     assert list(day.papers["tldr"]) == ["short", None, None]
     assert list(day.papers["primary_category"]) == [None, "cs.CV", None]
     assert list(day.papers["authors"]) == ["Ada", "", "Alan, Grace"]
-    assert NO_TLDR in report_html(day) and "nan" not in report_markdown(day)
+    assert NO_TLDR in render_html(DayData(map=day)) and "nan" not in render_markdown(DayData(map=day))
     assert [t.label for t in day.topics] == ["topic 0"]  # no key phrases in texts without English words
 
 

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from semdigest.errors import LibraryError
-from semdigest.index import segments
 from semdigest.library import Library
+from semdigest.neighbors import related, search
 from semdigest.readers import read
 from semdigest.store import open_store, postgres
+from semdigest.topics.history import topic_history
 
 from .conftest import DAILY, SEED_000, SEED_004
 from .helpers import digest_slice, run_cli
@@ -52,13 +53,12 @@ def seeds_in(store_url, seeds_library):
     library.close()
 
 
-def _force_ann(library: Library, monkeypatch) -> None:
-    """Search through the HNSW graph, never the exact shortcut for small sets."""
-    if _is_postgres(library.store.location):
-        monkeypatch.setattr(postgres, "EXACT_LIMIT", 0)
-    else:
-        monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
-        library.rebuild_index()
+def _force_ann(library: Library) -> Library:
+    """The library searching through the HNSW graph, never the exact shortcut for small sets."""
+    graph = Library(library.store, index_options={"exact_limit": 0})
+    if not _is_postgres(library.store.location):
+        graph.rebuild_index()
+    return graph
 
 
 def _exact(ids: list[str], matrix: np.ndarray, row: int, k: int, allowed: set[str] | None = None) -> list[str]:
@@ -114,7 +114,7 @@ def test_ingest_embeds_once_and_reuses_vectors_across_copies(store_url, tmp_path
         assert (copy.new, copy.updated, copy.reused, copy.embedded) == (3, 5, 5, 3)
         ids, matrix = library.vectors()
         assert len(ids) == 8 and np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-3)
-        assert len(library.related(ids[0], k=5)) == 5
+        assert len(related(library, ids[0], k=5)) == 5
 
 
 # -- filters and top-k against exact ------------------------------------------------------------
@@ -147,24 +147,23 @@ def test_related_and_search_equal_exact_ranking(seeds_in, seeds_library):
     ids, matrix = library.vectors()
     assert ids == seeds_library.vectors()[0]
     for row in range(0, len(ids), 23):
-        hits = library.related(ids[row], k=10)
+        hits = related(library, ids[row], k=10)
         assert [h.arxiv_id for h in hits] == _exact(ids, matrix, row, 10)
         assert [h.score for h in hits] == pytest.approx([float(matrix[ids.index(h.arxiv_id)] @ matrix[row])
                                                          for h in hits], abs=1e-6)
     cv = {i for i, c in zip(*library.papers()[["arxiv_id", "categories"]].to_numpy().T) if "cs.CV" in c}
-    hits = library.related(ids[3], k=10, categories=["cs.CV"])
+    hits = related(library, ids[3], k=10, categories=["cs.CV"])
     assert [h.arxiv_id for h in hits] == _exact(ids, matrix, 3, 10, cv)
-    query = seeds_library.search("tactile sensing for robot manipulation", k=10)
-    assert [h.arxiv_id for h in library.search("tactile sensing for robot manipulation", k=10)] == \
+    query = search(seeds_library, "tactile sensing for robot manipulation", k=10)
+    assert [h.arxiv_id for h in search(library, "tactile sensing for robot manipulation", k=10)] == \
         [h.arxiv_id for h in query]
 
 
-def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seeds_in, monkeypatch):
-    library = seeds_in
-    ids, matrix = library.vectors()
-    _force_ann(library, monkeypatch)
+def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seeds_in):
+    ids, matrix = seeds_in.vectors()
+    library = _force_ann(seeds_in)
     rows = range(0, len(ids), 11)
-    recall = np.mean([len({h.arxiv_id for h in library.related(ids[r], k=10)} & set(_exact(ids, matrix, r, 10))) / 10
+    recall = np.mean([len({h.arxiv_id for h in related(library, ids[r], k=10)} & set(_exact(ids, matrix, r, 10))) / 10
                       for r in rows])
     assert recall >= 0.95
     # a filter that keeps a handful of papers: the graph search must still return exactly them
@@ -173,7 +172,7 @@ def test_the_hnsw_path_finds_the_exact_neighbours_with_and_without_a_filter(seed
     category = rare[rare >= 6].index[-1]
     allowed = {i for i, c in zip(frame["arxiv_id"], frame["categories"]) if category in c}
     query_row = next(r for r, i in enumerate(ids) if i not in allowed)
-    hits = library.related(ids[query_row], k=5, categories=[category])
+    hits = related(library, ids[query_row], k=5, categories=[category])
     assert [h.arxiv_id for h in hits] == _exact(ids, matrix, query_row, 5, allowed)
 
 
@@ -373,4 +372,4 @@ def test_tracked_topics_round_trip(store_url):
             for table in tables:
                 conn.execute(f"DROP TABLE {table}")
     with Library.open(store_url) as library:  # made before tracking: the tables come back, empty
-        assert library.store.tracked_dates() == [] and library.topic_history().empty
+        assert library.store.tracked_dates() == [] and topic_history(library).empty

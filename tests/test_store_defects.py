@@ -19,8 +19,8 @@ import uuid
 import numpy as np
 import pytest
 
-from semdigest.index import segments
 from semdigest.library import Library
+from semdigest.neighbors import related
 from semdigest.readers import read
 
 from .conftest import DAILY, SEED_000
@@ -54,21 +54,21 @@ def _index_folder(path):
 FOLD_THEN_WAIT = textwrap.dedent("""
     import sys, time
     from semdigest.cli import main
-    from semdigest.index import segments
-    segments.TAIL_LIMIT = 2                      # three new papers fold the tail into the file
-    rebuild = segments.SegmentedIndex.rebuild
+    from semdigest.index import segmented
+    init = segmented.SegmentedIndex.__init__     # three new papers fold the tail into the file:
+    segmented.SegmentedIndex.__init__ = lambda self, *args, **kwargs: init(self, *args, **kwargs, tail_limit=2)
+    rebuild = segmented.SegmentedIndex.rebuild
     def rebuild_then_wait(self, *args, **kwargs):
         state = rebuild(self, *args, **kwargs)   # the new file saved and recorded, not committed
         print("folded", flush=True)
         time.sleep(600)                          # the test kills this process meanwhile
         return state
-    segments.SegmentedIndex.rebuild = rebuild_then_wait
+    segmented.SegmentedIndex.rebuild = rebuild_then_wait
     sys.exit(main(sys.argv[1:]))
 """)
 
 
-def test_a_kill_during_an_index_fold_keeps_the_index_and_ingest_repairs_a_lost_one(seeds_copy, tmp_path,
-                                                                                    monkeypatch):
+def test_a_kill_during_an_index_fold_keeps_the_index_and_ingest_repairs_a_lost_one(seeds_copy, tmp_path):
     with Library.open(seeds_copy) as library:
         state = library.rebuild_index()  # every vector in the HNSW file
     folder = _index_folder(seeds_copy)
@@ -87,14 +87,12 @@ def test_a_kill_during_an_index_fold_keeps_the_index_and_ingest_repairs_a_lost_o
     result = run_cli("related", "2602.04994", "-k", "3", "--library", seeds_copy)
     assert result.returncode == 0 and "3 hits" in result.stdout and result.stderr == "", result.stderr
 
-    monkeypatch.setattr(segments, "TAIL_LIMIT", 2)
-    with Library.open(seeds_copy) as library:
+    with Library.open(seeds_copy, index_options={"tail_limit": 2}) as library:
         library.ingest(read(day))  # the fold again, to its end
         folded = library.index().state()
         assert folded.size == 517 and folded.file != state.file
     assert sorted(p.name for p in folder.iterdir()) == [folded.file]  # the old file and the killed one's are gone
 
-    monkeypatch.setattr(segments, "TAIL_LIMIT", 20_000)
     (folder / folded.file).unlink()  # lost (a crash of old, a hand that cleaned up)
     with Library.open(seeds_copy) as library:
         library.ingest(read(digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 2)))
@@ -259,7 +257,7 @@ def test_vectors_add_replaces_vectors_that_exist_and_says_what_it_did(store_url,
         assert (counts.added, counts.replaced, counts.unchanged) == (2, 4, 0) and str(counts) == "replaced 4, added 2"
         got_ids, got = library.vectors()
         assert got_ids == sorted(ids) and np.array_equal(got, second[[ids.index(i) for i in got_ids]])
-        hits = library.related(ids[0], k=5)
+        hits = related(library, ids[0], k=5)
         want = second[1:] @ second[0]
         assert [h.score for h in hits] == pytest.approx(sorted(want, reverse=True), abs=1e-6)
         counts = library.add_vectors(None, ids, second)

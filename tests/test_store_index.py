@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from semdigest.errors import LibraryError
-from semdigest.index import segments
 from semdigest.library import Library
+from semdigest.neighbors import related, search, seen_before
 from semdigest.readers import read
 from semdigest.records import Digest
 
@@ -50,7 +50,7 @@ def test_a_library_made_by_0_1_is_upgraded_in_place(tmp_path):
         ids, matrix = library.vectors()
         assert len(library) == len(ids) == 20  # every paper linked to its vector, no re-embedding
         assert np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-3)
-        hits = library.related(ids[0], k=3)
+        hits = related(library, ids[0], k=3)
         assert len(hits) == 3 and all(h.shared_terms is not None for h in hits)
         again = library.ingest(read(digest_slice(DAILY / "2026-06-11.md", tmp_path / "2026-06-11.md", 14)))
         assert (again.new, again.embedded, again.reused) == (2, 2, 12)
@@ -74,7 +74,7 @@ def test_replacing_a_papers_categories_is_a_lookup_also_in_libraries_made_before
         assert library.store.get_meta("schema_version") == "2"
 
 
-def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, monkeypatch):
+def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy):
     library = Library.open(seeds_copy)
     ids, matrix = library.vectors()
     exact = {}
@@ -84,19 +84,19 @@ def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, 
         exact[ids[row]] = [ids[i] for i in np.lexsort((np.arange(len(ids)), -scores))[:10]]
     library.rebuild_index()  # all 514 vectors into the HNSW file: the tail is empty
     assert library.index().state().size == 514 and len(library.index().tail()[0]) == 0
-    recall = np.mean([len({h.arxiv_id for h in library.related(i, k=10)} & set(want)) / 10
+    recall = np.mean([len({h.arxiv_id for h in related(library, i, k=10)} & set(want)) / 10
                       for i, want in exact.items()])
     assert recall >= 0.97
     # exact scores: candidates are rescored with the stored float32 vectors
-    hit = library.related(ids[0], k=1)[0]
+    hit = related(library, ids[0], k=1)[0]
     assert hit.score == pytest.approx(float(matrix[ids.index(hit.arxiv_id)] @ matrix[0]), abs=1e-6)
 
     # a filter that keeps one paper in a thousand, through the HNSW graph (no exact shortcut)
-    monkeypatch.setattr(segments, "EXACT_FILTER_LIMIT", 0)
+    graph = Library(library.store, index_options={"exact_limit": 0})
     few = ids[::997][:1]
     categories = library.paper(few[0]).categories
     only = [i for i in ids if library.paper(i).categories == categories and i != ids[1]]
-    hits = library.related(ids[1], k=5, categories=[categories[0]])
+    hits = related(graph, ids[1], k=5, categories=[categories[0]])
     in_category = [i for i in ids if categories[0] in library.paper(i).categories and i != ids[1]]
     scores = {i: float(matrix[ids.index(i)] @ matrix[1]) for i in in_category}
     assert [h.arxiv_id for h in hits] == sorted(scores, key=lambda i: (-scores[i], i))[:5]
@@ -104,9 +104,8 @@ def test_hnsw_segment_matches_exact_search_and_filters_stay_correct(seeds_copy, 
     library.close()
 
 
-def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(segments, "TAIL_LIMIT", 10)
-    library = Library.open(tmp_path / "lib.sqlite")
+def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path):
+    library = Library.open(tmp_path / "lib.sqlite", index_options={"tail_limit": 10})
     library.ingest(read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 8)))
     assert library.index().state() is None  # 8 vectors: all tail, exact
     library.ingest(read(digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)))
@@ -114,7 +113,7 @@ def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path, monkeyp
     assert state is not None and state.size == 16 and (library.store.index_folder / state.file).exists()
     library.ingest(read(digest_slice(DAILY / "2026-06-11.md", tmp_path / "2026-06-11.md", 5)))
     assert library.index().state() == state and len(library.index().tail()[0]) == 5
-    assert len(library.related(library.vectors()[0][0], k=20)) == 20
+    assert len(related(library, library.vectors()[0][0], k=20)) == 20
     library.close()
 
 
@@ -134,7 +133,7 @@ def test_a_deleted_truncated_foreign_or_stale_index_is_rebuilt_by_the_next_query
         elif damage == "truncate":
             index_file.write_bytes(index_file.read_bytes()[: index_file.stat().st_size // 2])
         else:
-            from semdigest.index.ann import HNSWIndex
+            from semdigest.index.hnsw import HNSWIndex
 
             rng = np.random.default_rng(0)
             other = rng.standard_normal((514, 384)).astype(np.float32)
@@ -169,12 +168,12 @@ def test_a_full_disk_while_saving_the_index_leaves_the_library_as_it_was(seeds_c
     code = textwrap.dedent("""
         import resource, sys
         from semdigest.cli import main
-        from semdigest.index import ann
-        save = ann.HNSWIndex.save
+        from semdigest.index import hnsw
+        save = hnsw.HNSWIndex.save
         def save_on_a_full_disk(self, path):
             resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
             return save(self, path)
-        ann.HNSWIndex.save = save_on_a_full_disk
+        hnsw.HNSWIndex.save = save_on_a_full_disk
         sys.exit(main(sys.argv[1:]))
     """)
     result = subprocess.run([sys.executable, "-c", code, "index", "rebuild", "--library", str(seeds_copy)],
@@ -189,8 +188,9 @@ def test_a_full_disk_while_saving_the_index_leaves_the_library_as_it_was(seeds_c
 
 
 def test_read_paths_load_no_model_and_no_torch(seeds_library):
-    code = ("import sys; from semdigest import Library; library = Library.open(sys.argv[1], create=False); "
-            "ids, matrix = library.vectors(); library.related(ids[0], k=3); library.papers(); "
+    code = ("import sys; from semdigest import Library; from semdigest.neighbors import related; "
+            "library = Library.open(sys.argv[1], create=False); "
+            "ids, matrix = library.vectors(); related(library, ids[0], k=3); library.papers(); "
             "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'onnxruntime') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code, str(seeds_library.path)], capture_output=True, text=True,
                             timeout=120)
@@ -220,7 +220,7 @@ def test_vectors_from_elsewhere_are_checked_then_searchable(tmp_path):
     with Library.open(tmp_path / "lib.sqlite") as library:
         got_ids, got = library.vectors()
         assert got_ids == sorted(ids) and np.allclose(got[got_ids.index(ids[0])], vectors[0])
-        assert library.related(ids[0], k=3)[0].score == pytest.approx(float(np.max(vectors[1:] @ vectors[0])), abs=1e-6)
+        assert related(library, ids[0], k=3)[0].score == pytest.approx(float(np.max(vectors[1:] @ vectors[0])), abs=1e-6)
 
 
 @pytest.mark.parametrize("n", [1, 2, 8])
@@ -229,9 +229,9 @@ def test_tiny_libraries_answer_related_search_and_the_day(tmp_path, n):
     with Library.open(path) as library:
         library.ingest(read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", n)))
         first = library.vectors()[0][0]
-        assert len(library.related(first, k=5)) == min(n - 1, 5)
-        assert len(library.search("language models", k=5)) == min(n, 5)
-        assert library.seen_before(dt.date(2026, 6, 9)) == {}
+        assert len(related(library, first, k=5)) == min(n - 1, 5)
+        assert len(search(library, "language models", k=5)) == min(n, 5)
+        assert seen_before(library, dt.date(2026, 6, 9)) == {}
     for args in (("related", first), ("search", "language models"), ("related", "--day", "2026-06-09")):
         result = run_cli(*args, "--library", path)
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr

@@ -20,8 +20,7 @@ from sklearn.metrics import v_measure_score
 
 from semdigest.maps import label_anchors
 from semdigest.readers import read
-from semdigest.report import topic_map
-from semdigest.topicmap import TopicMap
+from semdigest.maps.topicmap import TopicMap, topic_map
 from semdigest.topics import TopicModel
 from semdigest.topics.evaluation import label_collisions, map_agreement, phrase_share
 

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 
 from semdigest.library import Library
+from semdigest.maps.topicmap import topic_map
 from semdigest.readers import read
-from semdigest.report import day_report, topic_map
+from semdigest.report import day_report
+from semdigest.topics.history import topic_events, topic_history, topic_lineage, track_topics, tracked_day
 from semdigest.topics.tracking import TopicTracker
-from semdigest.trends import Trends
+from semdigest.report.trends import Trends
 
 from .conftest import DAILY
 from .helpers import run_cli
@@ -51,17 +53,17 @@ def _csv(folder) -> pd.DataFrame:
 
 
 def test_most_topics_carry_over_and_every_paper_has_one(library):
-    friday = library.tracked_day(DAYS[1])
+    friday = tracked_day(library, DAYS[1])
     assert friday.previous_date == DAYS[0]
     assert friday.carried >= 0.5, friday  # 06-11 -> 06-12: new papers only, most subjects recur
     for date in DAYS:
-        day = library.tracked_day(date)
+        day = tracked_day(library, date)
         assert set(day.papers) == set(library.papers(date=date)["arxiv_id"])
         assert sorted(day.papers.values()) == sorted(t for t, n in day.sizes.items() for _ in range(n))
 
 
 def test_the_weekend_copies_have_identical_topics_ids_and_labels(library, tracked):
-    days = [library.tracked_day(d) for d in WEEKEND]
+    days = [tracked_day(library, d) for d in WEEKEND]
     for day in days[1:]:
         assert (day.sizes, day.labels, day.papers) == (days[0].sizes, days[0].labels, days[0].papers)
         assert [e.kind for e in day.events] == []  # nothing grew, shrank, appeared or went
@@ -75,7 +77,7 @@ def test_the_report_has_an_across_days_section_with_stable_ids(library, tracked)
     page = (tracked[1][DAYS[1]] / "index.html").read_text(encoding="utf-8")
     assert "## Across days" in markdown and f"Compared with {DAYS[0]}" in markdown
     assert "id='across-days'" in page
-    day = library.tracked_day(DAYS[1])
+    day = tracked_day(library, DAYS[1])
     from semdigest.escaping import markdown_text
 
     for topic, label in day.labels.items():
@@ -85,14 +87,14 @@ def test_the_report_has_an_across_days_section_with_stable_ids(library, tracked)
 
 
 def test_rerunning_a_past_day_renumbers_nothing(library, tracked, tmp_path):
-    history, events = library.topic_history(), library.topic_events()
+    history, events = topic_history(library), topic_events(library)
     before = _csv(tracked[1][DAYS[1]])
     again = day_report(library, read(DAILY / f"{DAYS[1]}.md"), tmp_path / "again")
-    assert library.topic_history().equals(history) and library.topic_events().equals(events)
+    assert topic_history(library).equals(history) and topic_events(library).equals(events)
     assert _csv(again.out)[["arxiv_id", "topic", "label"]].equals(before[["arxiv_id", "topic", "label"]])
     # straight through the Library too: the stored day comes back, nothing is matched again
-    day = library.track_topics(DAYS[1], topic_map(library, date=DAYS[1]))
-    assert day.papers == library.tracked_day(DAYS[1]).papers and sorted(day.ids.values()) == sorted(day.sizes)
+    day = track_topics(library, DAYS[1], topic_map(library, date=DAYS[1]))
+    assert day.papers == tracked_day(library, DAYS[1]).papers and sorted(day.ids.values()) == sorted(day.sizes)
 
 
 def test_tracking_is_deterministic_and_works_without_a_library(library):
@@ -120,9 +122,9 @@ def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):
     table = trends.table()
     assert table[DAYS[0]].sum() == len(library.papers(date=DAYS[0]))
     biggest = int(table.index[0])
-    lineage = library.topic_lineage(biggest)
+    lineage = topic_lineage(library, biggest)
     assert list(lineage.columns) == ["date", "size", "label", "events"] and len(lineage) >= 1
-    assert set(library.topic_events()["kind"]) <= {"born", "grew", "shrank", "split", "merged", "gone", "returned"}
+    assert set(topic_events(library)["kind"]) <= {"born", "grew", "shrank", "split", "merged", "gone", "returned"}
 
 
 def test_trends_command_table_json_csv_and_files(tracked, tmp_path):

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 
 from .. import __version__
 from ..errors import SemdigestError
-from . import across_cmds, admin, backends_cmd, copy, day, interests_cmds, library_cmds, parse, trends_cmd
+from . import across_cmds, admin, app_cmds, backends_cmd, day, interests_cmds, library_cmds, parse, trends_cmd
 from ._common import Parser
 
-_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds, backends_cmd)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds, app_cmds, backends_cmd)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.
@@ -38,7 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(commands)
-    copy.register_into(commands.choices["library"])
     return parser
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
-from ..csv_output import write_frame
 from ..maps.reference import MIN_REFERENCE_SIZE
+from ..novelty import day_novelty
 from ._common import SEED, add_command, at_least, iso_date, note
+from ._output import add_format_options, print_csv, print_json
 from .library_cmds import add_library_option, embedder, open_library
 
 
@@ -29,35 +27,36 @@ def register(commands) -> None:
                           "semdigest novelty --date 2026-06-09 -k 10", run_novelty)
     novelty.add_argument("--date", type=iso_date, required=True, help="the day's digest date")
     novelty.add_argument("-k", type=at_least(1), default=10, help="how many papers, most novel first (default 10)")
-    output = novelty.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON")
-    output.add_argument("--csv", action="store_true", help="print CSV (every paper of the day)")
+    add_format_options(novelty, "print JSON", "print CSV (every paper of the day)")
     add_library_option(novelty)
 
 
 def run_reference(args) -> int:
-    from ..maps.reference import REFERENCE_SIZE
+    from ..maps.reference import REFERENCE_SIZE, rebuild_reference, reference_info
 
     with open_library(args) as library:
         if args.action == "rebuild":
-            info = library.rebuild_reference(embedder(args), size=args.size or REFERENCE_SIZE, seed=args.seed)
+            info = rebuild_reference(library, embedder(args), size=args.size or REFERENCE_SIZE, seed=args.seed)
             note(f"rebuilt the reference map: {info}")
         else:
-            info = library.reference(embedder(args))
-            print(json.dumps(info) if info else "no reference map yet: `semdigest day` makes one")
+            info = reference_info(library, embedder(args))
+            if info:
+                print_json(info)
+            else:
+                print("no reference map yet: `semdigest day` makes one")
     return 0
 
 
 def run_novelty(args) -> int:
     with open_library(args) as library:
-        frame = library.novelty(args.date, embedder(args))
+        frame = day_novelty(library, args.date, embedder(args))
     if frame.empty:
         note(f"no embedded papers on {args.date}; ingest that day's digest first")
         return 0
     if args.csv:
-        write_frame(sys.stdout, frame, float_format="%.4g")
+        print_csv(frame, float_format="%.4g")
     elif args.json:
-        print(frame.head(args.k).to_json(orient="records", force_ascii=False))
+        print_json(frame.head(args.k))
     else:
         for row in frame.head(args.k).itertuples():
             shown = "  –  " if row.novelty != row.novelty else f"{row.novelty:.3f}"

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import LibraryError
 from ..plural import plural
+from . import copy
 from ._common import add_command, note
 from .library_cmds import add_library_option, embedder, open_library
 
@@ -19,10 +20,12 @@ def register(commands) -> None:
     add_library_option(index)
 
     library = add_command(commands, "library", "Check a library file with SQLite's integrity check and "
-                          "each model's index against it.", "semdigest library check --library my.sqlite",
-                          run_library)
-    library.add_argument("action", choices=["check"], help="what to do with the library")
+                          "each model's index against it.",
+                          f"semdigest library check --library my.sqlite\n  {copy.EXAMPLE}", run_library)
+    library.add_argument("action", choices=["check", "copy"],
+                         help="check: integrity; copy SRC DST: copy a library to an empty one (all or nothing)")
     add_library_option(library)
+    copy.add_arguments(library)
 
     vectors = add_command(
         commands, "vectors", "Add vectors computed elsewhere (say, on a GPU machine) for papers already in "
@@ -43,6 +46,8 @@ def run_index(args) -> int:
 
 
 def run_library(args) -> int:
+    if args.action == "copy":
+        return copy.run_copy(args)
     with open_library(args) as library:
         library.check()
         note(f"{library.location}: integrity ok; {library!r}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from ..output_folder import NewFiles, claim
 from ..readers import read
 from ._common import SEED, add_command, add_force_option, at_least, iso_date, note, since_not_after_until
+from ._output import add_format_options, show
 from .library_cmds import add_library_option, embedder, open_library
 
 
@@ -56,7 +56,7 @@ def register(commands) -> None:
     _range_options(topics)
     add_library_option(topics)
     _topic_options(topics)
-    topics.add_argument("--json", action="store_true", help="print JSON")
+    add_format_options(topics, csv_help=None)
 
     draw = add_command(commands, "map", "Draw the topic map (PNG and interactive HTML) of a day or a date range.",
                        "semdigest map --date 2026-06-09 --out maps/", run_map)
@@ -92,7 +92,7 @@ def run_day(args) -> int:
 
 
 def _map(args, library):
-    from ..report import topic_map
+    from ..maps.topicmap import topic_map
 
     return topic_map(library, date=args.date, since=args.since, until=args.until, model=embedder(args),
                      topic_model=_topic_model(args))
@@ -101,14 +101,14 @@ def _map(args, library):
 def run_topics(args) -> int:
     with open_library(args) as library:
         result = _map(args, library)
-    if args.json:
-        print(json.dumps([{"id": t.id, "label": t.label, "size": t.size, "confidence": None if math.isnan(t.confidence) else round(t.confidence, 3),
-                           "terms": list(t.terms),
-                           "papers": list(t.paper_ids), "representative": list(t.representative_ids)}
-                          for t in result.topics], ensure_ascii=False))
-    else:
-        print(repr(result))
+    show(args, result, as_json=_topics_json)
     return 0
+
+
+def _topics_json(result) -> list[dict]:
+    return [{"id": t.id, "label": t.label, "size": t.size,
+             "confidence": None if math.isnan(t.confidence) else round(t.confidence, 3), "terms": list(t.terms),
+             "papers": list(t.paper_ids), "representative": list(t.representative_ids)} for t in result.topics]
 
 
 def run_map(args) -> int:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
-from ..csv_output import CsvWriter
 from ._common import add_command, arxiv_id, iso_date, note, words
+from ._output import add_format_options, print_json, show
 from .library_cmds import add_library_option, embedder, library_help, open_library
 
 _RANKERS = ("combined", "nearest", "classifier")
@@ -59,19 +56,19 @@ def register(commands) -> None:
 
     listing = add_command(sub, "list", "The library's interests and what defines each.",
                           "semdigest interests list", run_list)
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    add_format_options(listing, csv_help=None)
 
-    show = add_command(sub, "show", "One interest: its papers (with titles), references, descriptions and marks.",
-                       "semdigest interests show games", run_show)
-    show.add_argument("name", help="the interest's name")
-    show.add_argument("--json", action="store_true", help="print JSON")
+    showing = add_command(sub, "show", "One interest: its papers (with titles), references, descriptions and marks.",
+                          "semdigest interests show games", run_show)
+    showing.add_argument("name", help="the interest's name")
+    add_format_options(showing, csv_help=None)
 
     remove = add_command(sub, "remove", "Remove an interest, or only some of its papers.",
                          "semdigest interests remove games", run_remove)
     remove.add_argument("name", help="the interest's name")
     remove.add_argument("ids", nargs="*", metavar="ID", type=arxiv_id, help="remove only these papers from it")
 
-    for parser in (add, describe, bib, mark, listing, show, remove):
+    for parser in (add, describe, bib, mark, listing, showing, remove):
         _library_option(parser)
 
     rank = add_command(commands, "rank", "A day's papers in the order of your interests (\"For you\").",
@@ -82,9 +79,7 @@ def register(commands) -> None:
     rank.add_argument("--ranker", choices=_RANKERS, default="combined",
                       help="combined (default: the better of both, benchmarks/interests_bench.py), "
                            "nearest (similarity to the interest's nearest papers) or classifier (linear SVM)")
-    output = rank.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON")
-    output.add_argument("--csv", action="store_true", help="print CSV, one row per (interest, paper)")
+    add_format_options(rank, csv_help="print CSV, one row per (interest, paper)")
     rank.add_argument("--quiet", action="store_true", help="no progress bars")
     add_library_option(rank)
 
@@ -124,7 +119,7 @@ def run_describe(args) -> int:
 def run_import(args) -> int:
     """Read the file, save the interest whole, then embed its references once (kept in the library:
     an interrupted embedding keeps what it did, and the next rank embeds only the rest)."""
-    from ..interests import import_bibtex, read_bibtex
+    from ..interests import import_bibtex, library_vectors, read_bibtex
 
     bibtex = read_bibtex(args.file, progress=False if args.quiet else None)
     with open_library(args) as library:
@@ -134,7 +129,7 @@ def run_import(args) -> int:
         print(summary)
         library.save_interest(interest)
         note(f"{interest!r}")
-        vectors = library.interest_vectors(interest, model=_embedder(args))
+        vectors = library_vectors(library, interest, model=_embedder(args))
         stored = sum(library.store.count_interest_vectors(interest.name).values())
         note(f"{args.name!r}: {vectors.embedded} references and descriptions embedded now, "
              f"{stored} kept in the library for rank and day")
@@ -182,7 +177,7 @@ def run_list(args) -> int:
     with open_library(args) as library:
         interests = [library.interest(name) for name in library.interests()]
     if args.json:
-        print(json.dumps([_as_dict(i) for i in interests], ensure_ascii=False))
+        print_json([_as_dict(i) for i in interests])
     elif not interests:
         note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
     for interest in [] if args.json else interests:
@@ -196,7 +191,7 @@ def run_show(args) -> int:
         titles = {i: p.title for i, p in library.store.get_papers(interest.papers + interest.read
                                                                   + interest.not_interesting).items()}
     if args.json:
-        print(json.dumps(_as_dict(interest) | {"titles": titles}, ensure_ascii=False))
+        print_json(_as_dict(interest) | {"titles": titles})
         return 0
     print(repr(interest))
     sections = [("papers", interest.papers), ("read", interest.read), ("not interesting", interest.not_interesting)]
@@ -214,25 +209,25 @@ def run_show(args) -> int:
 
 
 def run_rank(args) -> int:
+    from ..interests import rank_day
+
     with open_library(args) as library:
         if args.interest:
-            rankings = [library.rank(args.date, args.interest, ranker=args.ranker, k=args.k, model=_embedder(args))]
+            rankings = [rank_day(library, args.date, args.interest, ranker=args.ranker, k=args.k, model=_embedder(args))]
         else:
             if not library.interests():
                 note("no interests yet; make one with `semdigest interests add NAME ARXIV_ID...`")
                 return 1
-            rankings = list(library.rank(args.date, ranker=args.ranker, k=args.k, model=_embedder(args)).values())
-    if args.json:
-        print(json.dumps({"date": args.date.isoformat(), "rankings": [
-            {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rankings]},
-            ensure_ascii=False))
-    elif args.csv:
-        writer = CsvWriter(sys.stdout, ["interest", "rank", "arxiv_id", "score", "title", "closest", "terms", "mark"],
-                           float_format="%.4f")
-        for ranking in rankings:
-            for p in ranking:
-                writer.writerow([ranking.interest, p.rank, p.arxiv_id, p.score, p.title,
-                                 "; ".join(p.closest), "; ".join(p.terms), p.mark or ""])
-    else:
-        print("\n\n".join(repr(r) for r in rankings))
+            rankings = list(rank_day(library, args.date, ranker=args.ranker, k=args.k, model=_embedder(args)).values())
+    show(args, rankings, table=lambda rs: "\n\n".join(repr(r) for r in rs),
+         as_json=lambda rs: {"date": args.date.isoformat(), "rankings": [
+             {"interest": r.interest, "ranker": r.ranker, "papers": [p.as_dict() for p in r]} for r in rs]},
+         as_csv=_ranking_rows, float_format="%.4f")
     return 0
+
+
+def _ranking_rows(rankings):
+    """rank --csv: one row per (interest, paper)."""
+    return (["interest", "rank", "arxiv_id", "score", "title", "closest", "terms", "mark"],
+            ([r.interest, p.rank, p.arxiv_id, p.score, p.title, "; ".join(p.closest), "; ".join(p.terms), p.mark or ""]
+             for r in rankings for p in r))

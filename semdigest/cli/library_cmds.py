@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import ExitStack
 
 from ..config import LIBRARY_ENV, user_library_path
 from ..embedding import Embedder
 from ..embedding.encoders import BACKENDS
 from ..library import Library
+from ..neighbors import related, search, seen_before
 from ..plural import plural
 from ..results import Hits
 from ._common import (EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date,
                       note, since_not_after_until, words)
+from ._output import add_format_options, show
 
 
 def library_help(what: str = "library file or postgresql:// URL") -> str:
@@ -40,7 +41,7 @@ def _filters(parser) -> None:
     parser.add_argument("--since", type=iso_date, help="only papers first seen on or after DATE")
     parser.add_argument("--until", type=iso_date, help="only papers first seen on or before DATE")
     parser.add_argument("--category", action="append", help="only papers in this category (repeatable)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_format_options(parser, "print JSON instead of a table", csv_help=None)
     parser.rules.append(since_not_after_until)
 
 
@@ -108,26 +109,23 @@ def run_ingest(args) -> int:
 def run_related(args) -> int:
     with open_library(args) as library:
         if args.day:
-            results = library.seen_before(args.day, k=args.k, model=embedder(args))
+            results = seen_before(library, args.day, k=args.k, model=embedder(args))
             if not results:
                 note(f"no papers of {args.day} with earlier papers in the library")
             for arxiv_id, hits in results.items():
-                _show(hits, args.json)
+                _show(args, hits)
             return 0
-        _show(library.related(args.arxiv_id, k=args.k, since=args.since, until=args.until,
-                              categories=args.category, model=embedder(args)), args.json)
+        _show(args, related(library, args.arxiv_id, k=args.k, since=args.since, until=args.until,
+                            categories=args.category, model=embedder(args)))
     return 0
 
 
 def run_search(args) -> int:
     with open_library(args) as library:
-        _show(library.search(args.text, k=args.k, since=args.since, until=args.until,
-                             categories=args.category, model=embedder(args)), args.json)
+        _show(args, search(library, args.text, k=args.k, since=args.since, until=args.until,
+                           categories=args.category, model=embedder(args)))
     return 0
 
 
-def _show(hits: Hits, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"query": hits.query, "hits": [h.as_dict() for h in hits]}, ensure_ascii=False))
-    else:
-        print(repr(hits))
+def _show(args, hits: Hits) -> None:
+    show(args, hits, as_json=lambda h: {"query": h.query, "hits": [hit.as_dict() for hit in h]})

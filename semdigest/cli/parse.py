@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
-from ..csv_output import CsvWriter
 from ..plural import plural
 from ..records import Digest
 from ._common import EXIT_STATUS, DigestFiles, add_command, incomplete_note, iso_date, note
+from ._output import add_format_options, csv_writer, print_json
 
 _CSV_COLUMNS = ("arxiv_id", "version", "title", "authors", "primary_category", "categories", "date",
                 "tldr", "motivation", "method", "result", "conclusion", "abstract", "code_url",
@@ -22,9 +19,7 @@ def register(commands) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or glob patterns")
     parser.add_argument("--date", type=iso_date, help="digest date when the file name has none")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the papers as JSON lines")
-    output.add_argument("--csv", action="store_true", help="print the papers as CSV")
+    add_format_options(parser, "print the papers as JSON lines", "print the papers as CSV")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every warning")
 
 
@@ -40,7 +35,7 @@ def summary_line(digest: Digest) -> str:
 
 def run(args) -> int:
     digests = DigestFiles(args.paths, args.date)
-    writer = CsvWriter(sys.stdout, _CSV_COLUMNS) if args.csv else None
+    writer = csv_writer(_CSV_COLUMNS) if args.csv else None
     for digest in digests:
         note(summary_line(digest))
         for warning in digest.warnings if args.verbose else digest.warnings[:3]:
@@ -50,7 +45,7 @@ def run(args) -> int:
         for paper in digest.papers:
             row = paper.as_dict()
             if args.json:
-                print(json.dumps(row, ensure_ascii=False))
+                print_json(row)
             elif writer:
                 row["authors"], row["categories"] = "; ".join(row["authors"]), " ".join(row["categories"])
                 writer.writerow(row.get(c) for c in _CSV_COLUMNS)

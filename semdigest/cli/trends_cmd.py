@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 from ..errors import LibraryError
 from ..output_folder import NewFiles, claim
 from ._common import add_command, add_force_option, iso_date, note, since_not_after_until
+from ._output import add_format_options, show
 from .library_cmds import add_library_option, open_library
 
 NOTES = """\
@@ -23,16 +21,15 @@ def register(commands) -> None:
     trends.add_argument("--since", type=iso_date, help="first day (default: the first tracked day)")
     trends.add_argument("--until", type=iso_date, help="last day (default: the last tracked day)")
     trends.rules.append(since_not_after_until)
-    output = trends.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON (dates, totals, topics with sizes, events)")
-    output.add_argument("--csv", action="store_true", help="print CSV: date, topic, label, size, share, events")
+    add_format_options(trends, "print JSON (dates, totals, topics with sizes, events)",
+                       "print CSV: date, topic, label, size, share, events")
     trends.add_argument("--out", metavar="DIR", help="also write trends.png and trends.html into DIR")
     add_force_option(trends)
     add_library_option(trends)
 
 
 def run_trends(args) -> int:
-    from ..trends import Trends
+    from ..report.trends import CSV_FLOAT_FORMAT, Trends
 
     out = claim(args.out, args.force) if args.out else None  # before the library: a bad --out changes nothing
     with open_library(args) as library:
@@ -41,12 +38,8 @@ def run_trends(args) -> int:
             span = f"between {args.since or 'the start'} and {args.until or 'today'}"
             raise LibraryError(f"no tracked topics {span} in {library.location}; `semdigest day DIGEST` tracks "
                                "each day's topics (run it on the days you want, in date order)")
-    if args.json:
-        print(json.dumps(trends.to_json(), ensure_ascii=False))
-    elif args.csv:
-        sys.stdout.write(trends.to_csv())
-    else:
-        print(trends.to_text())
+    show(args, trends, table=Trends.to_text, as_json=Trends.to_json, as_csv=Trends.rows,
+         float_format=CSV_FLOAT_FORMAT)
     if out:
         dates = trends.dates
         title = f"Topics across days, {dates[0]} to {dates[-1]}"

@@ -31,6 +31,7 @@ MIN_TOP10_OVERLAP = 0.9
 CALIBRATION_TEXTS = "data/calibration.txt"  # 160 papers of a real digest, packaged
 SAMPLE = 64  # texts measured: each one's top 10 among 63 others for the gate; seconds per backend
 TURN = 16    # texts per turn of one backend before the next takes its turn
+FORMAT = "calibration 2: model, device, cpu, measured_at, texts, backends, chosen"
 
 _log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def auto_backend(spec: ModelSpec, device: str, progress: bool = False) -> tuple[
 def _cache_path(spec: ModelSpec, device: str) -> Path:
     from .encoders.onnx import RECIPE
 
-    key = "\n".join((spec.revision, RECIPE, device, cpu_name()))
+    # FORMAT in the name: a semdigest that reads another layout never finds this file, nor this one its
+    key = "\n".join((spec.revision, RECIPE, device, cpu_name(), FORMAT))
     return cache_dir() / "backends" / f"{spec.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 

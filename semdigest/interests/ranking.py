@@ -32,7 +32,7 @@ class RankedPaper:
     closest: tuple[str, ...]            # labels of the nearest interest rows (ids, titles, "descriptions")
     closest_similarity: tuple[float, ...]
     mark: str | None = None             # "read" or "not interesting": ranked after every other paper
-    # Filled in by Library.rank, which holds the texts: the paper's title, the closest interest
+    # Filled in by rank_day (day.py), which has the texts: the paper's title, the closest interest
     # papers' titles (or the description), and the terms the paper shares with the closest one.
     title: str = ""
     closest_titles: tuple[str, ...] = ()

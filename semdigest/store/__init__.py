@@ -1,12 +1,14 @@
-"""Paper stores: the protocol (base.py), the shared merge policy (merge.py) and one module per
-backend. ``open_store`` picks the backend from the location, as txtai's factories do."""
+"""Paper stores: the protocols (base.py), the SQL both stores share (sql.py, sql_features.py), one
+thin dialect per backend (sqlite.py, postgres.py), the tables and their numbered migrations
+(schema/), the merge policy (merge.py) and the copy between stores (copy.py). ``open_store``
+picks the backend from the location, as txtai's factories do."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import LibraryError
-from .base import LinkedVectors, PaperFilter, PaperStore
+from .base import LinkedVectors, PaperStore
 from .merge import AddCounts, Upsert
 from .urls import looks_like_url, masked, server_url
 
@@ -26,5 +28,5 @@ def open_store(location: str | Path, create: bool = True) -> PaperStore:
     return SQLiteStore(location, create=create)
 
 
-__all__ = ["AddCounts", "LinkedVectors", "PaperFilter", "PaperStore", "Upsert", "looks_like_url", "masked",
+__all__ = ["AddCounts", "LinkedVectors", "PaperStore", "Upsert", "looks_like_url", "masked",
            "open_store"]

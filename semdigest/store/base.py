@@ -2,8 +2,10 @@
 
 A store keeps papers, the dates of the digests they appeared in, their categories, one vector
 per (model, exact text) with an integer id, the link from each paper to its current vector per
-model, and document frequencies of terms (for why-related in O(k)). It knows nothing of
-embedding models or digests: the Library hands it records, vectors and counts.
+model, and document frequencies of terms (for why-related in O(k)); and what features keep:
+interests, topics tracked across days, map positions. One abstract class per concern, and
+``PaperStore`` all of them. It knows nothing of embedding models, digests or vector indexes: the
+Library hands it records, vectors and counts, and index/ reads it through its own protocol.
 """
 
 from __future__ import annotations
@@ -16,43 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records import Paper, StandingTopic, TopicEvent, as_date, as_texts
+from ..records import Paper, PaperFilter, StandingTopic, TopicEvent
 from .merge import Upsert
 
 if TYPE_CHECKING:
     from ..interests.model import Interest
-
-
-@dataclass(frozen=True)
-class PaperFilter:
-    """Which papers a query may return; every field narrows, None means no condition.
-
-    ``since`` / ``until`` bound the first-seen date; ``date`` keeps papers listed in that
-    day's digest (weekend re-publications too); ``categories`` keeps papers in any of them.
-    """
-
-    since: dt.date | None = None
-    until: dt.date | None = None
-    date: dt.date | None = None
-    categories: tuple[str, ...] = ()
-    ids: tuple[str, ...] | None = None
-
-    def __post_init__(self):
-        # The one place the public API's filter arguments are normalised: ISO text -> dates,
-        # one id or category -> a tuple of one (not its letters), wrong types -> a TypeError.
-        for name in ("since", "until", "date"):
-            object.__setattr__(self, name, as_date(getattr(self, name), name))
-        object.__setattr__(self, "categories", as_texts(self.categories, "categories") or ())
-        object.__setattr__(self, "ids", as_texts(self.ids, "ids"))
-        if self.since and self.until and self.since > self.until:
-            raise ValueError(f"since {self.since} is after until {self.until}: no paper can match; swap them")
-
-    def __bool__(self) -> bool:
-        return any((self.since, self.until, self.date, self.categories, self.ids is not None))
 
 
 @dataclass(frozen=True)
@@ -64,26 +39,29 @@ class LinkedVectors:
     matrix: np.ndarray       # float32 unit vectors, one row per paper
 
 
+_UNTRANSLATED = ("write", "damaged", "errors_translated", "q", "any_of", "sql_where")  # or helpers of SQL
+
+
 def translating_errors(cls):
     """Class decorator of a store: every public method (and every generator one returns) runs
-    inside the store's ``_translating_errors()``, which turns the backend's errors into a
+    inside the store's ``errors_translated()``, which turns the backend's errors into a
     LibraryError that says what to do. ``write`` translates inside its own transaction."""
     def wrap(method):
         @functools.wraps(method)
         def translated(self, *args, **kwargs):
-            with self._translating_errors():
+            with self.errors_translated():
                 result = method(self, *args, **kwargs)
             return _iterate_translating(self, result) if inspect.isgenerator(result) else result
         return translated
 
     for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_") and name not in ("write", "damaged"):
+        if callable(value) and not name.startswith("_") and name not in _UNTRANSLATED:
             setattr(cls, name, wrap(value))
     return cls
 
 
 def _iterate_translating(store, rows: Iterator) -> Iterator:
-    with store._translating_errors():
+    with store.errors_translated():
         yield from rows
 
 
@@ -95,13 +73,15 @@ def _run_ignoring_oserrors(actions: list[Callable[[], None]]) -> None:
             pass
 
 
-class PaperStore(ABC):
-    """The protocol. Writes happen inside ``with store.write():`` (one transaction)."""
+class StoreLifecycle(ABC):
+    """What a store is, its transactions and its meta entries. Writes happen inside
+    ``with store.write():`` (one transaction)."""
 
     location: str  # what to show the user: a path, or a URL with the password masked
     read_only: bool  # the store may only be read here (permissions, a read-only role)
+    index_kind: str  # the vector index made for this store (index.open_index picks it by this name)
+    index_folder: Path | None = None  # where a file index of this store lives, if it keeps one
 
-    # -- lifecycle --------------------------------------------------------------------------
     @abstractmethod
     def write(self) -> AbstractContextManager[None]:
         """One all-or-nothing write transaction; waits while another writer holds the lock."""
@@ -136,8 +116,8 @@ class PaperStore(ABC):
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Inside ``write()``: many vectors arrive at once (a copy), so a store whose vector index
-        grows row by row may leave it out and build it once at the end. The default does nothing."""
+        """Inside ``write()``: many rows arrive at once (a copy); a store may refresh its planner's
+        statistics at the end. The default does nothing."""
         yield
 
     @abstractmethod
@@ -157,7 +137,10 @@ class PaperStore(ABC):
     @abstractmethod
     def set_meta(self, key: str, value: str) -> None: ...
 
-    # -- papers -----------------------------------------------------------------------------
+
+class PaperRecords(ABC):
+    """Papers and the dates of the digests they appeared in."""
+
     @abstractmethod
     def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[Upsert]:
         """Apply the shared merge policy (store/merge.py); record every appearance. With
@@ -179,10 +162,17 @@ class PaperStore(ABC):
     @abstractmethod
     def arxiv_ids(self, where: PaperFilter) -> list[str]: ...
 
-    # -- vectors ----------------------------------------------------------------------------
+
+class VectorRecords(ABC):
+    """One vector per (model, exact text) with an integer id, and each paper's current vector per model."""
+
     @abstractmethod
     def vector_ids_of_hashes(self, model: str, hashes: Iterable[str]) -> dict[str, int]:
         """Ids of the stored vectors of these exact texts (by hash), for those that exist."""
+
+    @abstractmethod
+    def vector_hashes(self, model: str, vector_ids: Iterable[int]) -> dict[int, str]:
+        """The text hash each of these vectors is stored under."""
 
     @abstractmethod
     def put_vectors(self, model: str, backend: str, vectors: Mapping[str, np.ndarray]) -> dict[str, int]:
@@ -246,14 +236,10 @@ class PaperStore(ABC):
     def models(self) -> dict[str, int]:
         """Model key -> number of papers linked to a vector of it."""
 
-    @abstractmethod
-    def vector_index(self, model: str, ndim: int):
-        """The vector index of ``model`` for this store: an object with ``search(queries, k,
-        where, exclude)``, ``maintain()`` (inside a write: repair what is damaged, fold what has
-        grown), ``needs_folding()``, ``rebuild(extend)`` and ``check()`` (see index/segments.py,
-        the file-based one)."""
 
-    # -- term statistics (why-related) ------------------------------------------------------
+class TermCounts(ABC):
+    """Document frequencies of terms (why-related in O(k))."""
+
     @abstractmethod
     def add_term_counts(self, delta: Counter, documents: int) -> None:
         """Add (negative: remove) documents' terms to the document frequencies, and ``documents``
@@ -263,7 +249,10 @@ class PaperStore(ABC):
     def term_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """Document frequency of each known term, and the number of documents counted."""
 
-    # -- interests ("For you") --------------------------------------------------------------
+
+class InterestRecords(ABC):
+    """Interests ("For you") and the vectors of their texts."""
+
     @abstractmethod
     def save_interest(self, interest: Interest) -> None:
         """Store ``interest`` whole, replacing any interest of that name (inside ``write()``);
@@ -297,7 +286,10 @@ class PaperStore(ABC):
     def count_interest_vectors(self, interest: str) -> dict[str, int]:
         """Model key -> number of vectors kept for ``interest``."""
 
-    # -- topics across days (topics/tracking.py) --------------------------------------------
+
+class TopicRecords(ABC):
+    """Topics tracked across days (topics/tracking.py)."""
+
     @abstractmethod
     def tracked_dates(self) -> list[dt.date]:
         """Days whose topics were tracked, in order."""
@@ -327,7 +319,10 @@ class PaperStore(ABC):
     def save_tracked_day(self, model: str, day) -> None:
         """Store a ``TrackedDay`` (inside ``write()``): its new and changed standing topics, sizes
         and labels, events, and each paper's topic; the day must not be tracked yet."""
-    # -- the reference map (maps that stay put) -----------------------------------------------
+
+class MapRecords(ABC):
+    """Positions on the reference map (maps that stay put)."""
+
     @abstractmethod
     def put_map_points(self, model: str, points: Iterable[tuple[str, int, float, float, bool]]) -> None:
         """Store map positions (inside ``write()``): (arXiv id, the vector id it was placed from,
@@ -341,3 +336,7 @@ class PaperStore(ABC):
     @abstractmethod
     def clear_map_points(self, model: str) -> None:
         """Forget every map position of ``model`` (inside ``write()``): the reference is rebuilt."""
+
+
+class PaperStore(StoreLifecycle, PaperRecords, VectorRecords, TermCounts, InterestRecords, TopicRecords, MapRecords):
+    """The protocol every store implements (sql.py for both SQL stores), concern by concern."""

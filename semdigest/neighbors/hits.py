@@ -1,4 +1,4 @@
-"""Related papers, search and why-related, on a vector index and the store's term counts.
+"""Neighbours on a vector index, explained with the store's term counts.
 
 Nothing here loads every paper: an index returns (arXiv id, cosine) pairs, the store gives the
 k hits' records and the document frequencies of the terms they share with the query.
@@ -10,27 +10,27 @@ import datetime as dt
 
 import numpy as np
 
-from .records import Paper
-from .results import Hit, Hits
-from .store import PaperFilter, PaperStore
-from .terms import paper_text, shared_terms, shared_terms_many
+from ..records import Paper, PaperFilter
+from ..results import Hit, Hits
+from ..terms import paper_text
+from .why import shared_terms, shared_terms_many
 
 
-def related(index, store: PaperStore, paper: Paper, vector: np.ndarray, k: int,
-            where: PaperFilter = PaperFilter()) -> Hits:
+def near_paper(index, store, paper: Paper, vector: np.ndarray, k: int,
+               where: PaperFilter = PaperFilter()) -> Hits:
     """The k papers nearest to ``paper`` (whose vector is given), itself excluded."""
     found = index.search(vector, k, where, exclude=[{paper.arxiv_id}])[0]
     return explained(store, found, paper_text(paper.title, paper.abstract), f"{paper.arxiv_id} ({paper.title})")
 
 
-def search(index, store: PaperStore, text: str, vector: np.ndarray, k: int,
-           where: PaperFilter = PaperFilter()) -> Hits:
+def near_vector(index, store, text: str, vector: np.ndarray, k: int,
+                where: PaperFilter = PaperFilter()) -> Hits:
     """The k papers nearest to a free-text query (whose vector is given)."""
     return explained(store, index.search(vector, k, where)[0], text, repr(text))
 
 
-def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray, date: dt.date,
-                k: int, explain: bool = True) -> dict[str, Hits]:
+def earlier_than(index, store, day: list[Paper], vectors: np.ndarray, date: dt.date,
+                 k: int, explain: bool = True) -> dict[str, Hits]:
     """For each paper of a day (with its vector), its nearest papers first seen before ``date``;
     with the terms each shares with it unless ``explain`` is False (the day report shows none)."""
     earlier = PaperFilter(until=date - dt.timedelta(days=1))
@@ -49,7 +49,7 @@ def seen_before(index, store: PaperStore, day: list[Paper], vectors: np.ndarray,
             for paper, row, row_terms in zip(day, found, terms)}
 
 
-def explained(store: PaperStore, found: list[tuple[str, float]], query_text: str, label: str) -> Hits:
+def explained(store, found: list[tuple[str, float]], query_text: str, label: str) -> Hits:
     """Hits with their records and the terms each shares with the query."""
     papers = store.get_papers([arxiv_id for arxiv_id, _ in found])
     hits = [papers[arxiv_id] for arxiv_id, _ in found]

@@ -1,17 +1,25 @@
-"""A TopicMap: the topics and 2-D map of a set of papers, built from (ids, matrix, metadata)."""
+"""A TopicMap: the topics and 2-D map of a set of papers, built from (ids, matrix, metadata);
+``topic_map(library, ...)`` builds one from a library's day, date range or ids."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, label_anchors, notebook_frame, static_map
-from .maps.projection import MAP_MIN_DIST
-from .topics import TopicModel, Topics
+from ..errors import LibraryError
+from ..topics import TopicModel, Topics
+from .interactive import interactive_map, notebook_frame
+from .projection import MAP_MIN_DIST
+from .static import label_anchors, static_map
+
+if TYPE_CHECKING:
+    from ..library import Library
 
 _COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
             "code_url": object, "topic": int, "label": object, "confidence": float, "flagged": bool, "x": float, "y": float}
@@ -130,3 +138,25 @@ class TopicMap:
 
     def __repr__(self) -> str:
         return f"TopicMap({self.heading()!r}, flagged={self.flagged_share:.0%})\n{self.topics!r}"
+
+
+def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date | None = None,
+              until: dt.date | None = None, ids=None, model=None, topic_model: TopicModel | None = None,
+              title: str | None = None) -> TopicMap:
+    """Topics and map of the library's papers of one day, a date range, or given ids."""
+    frame = library.papers(date=date, since=since, until=until, ids=ids)
+    vector_ids, matrix = library.vectors(model, ids=frame["arxiv_id"])
+    if len(vector_ids) == 0:
+        what = f"on {date}" if date else f"between {since or 'the start'} and {until or 'today'}"
+        raise LibraryError(f"no embedded papers {what} in {library.location}; ingest that day's digest first")
+    frame = frame.set_index("arxiv_id").loc[vector_ids]
+    title = title or _title(date, since, until)
+    return TopicMap.build(vector_ids, matrix, frame, title, topic_model)
+
+
+def _title(date, since, until) -> str:
+    if date:
+        return f"arXiv digest {date}"
+    if since or until:
+        return f"arXiv papers {since or '…'} to {until or '…'}"
+    return "arXiv library"

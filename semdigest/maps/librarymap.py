@@ -1,18 +1,30 @@
 """A LibraryMap: a day's papers drawn on the library's reference map, coloured by the day's
-topics, over a faint backdrop of the papers of the days before (issue 15: maps that stay put)."""
+topics, over a faint backdrop of the papers of the days before (issue 15: maps that stay put);
+``library_map(library, date)`` draws one from a library."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .maps import interactive_map, label_anchors, notebook_frame, static_map
-from .plural import plural
-from .topicmap import TopicMap
+from ..plural import plural
+from ..records import PaperFilter
+from .interactive import interactive_map, notebook_frame
+from .reference import map_coordinates
+from .static import label_anchors, static_map
+from .topicmap import TopicMap, topic_map
+
+if TYPE_CHECKING:
+    from ..library import Library
+
+LIBRARY_MAP_DAYS = 7  # the library map's backdrop: papers first seen in this many days before
+LIBRARY_MAP_BACKDROP = 4000  # at most this many of them, spread evenly (a busy week is ~3,500)
 
 
 @dataclass
@@ -67,3 +79,23 @@ class LibraryMap:
 
     def __repr__(self) -> str:
         return f"LibraryMap({self.heading()!r})"
+
+
+def library_map(library: Library, date: dt.date, *, day: TopicMap | None = None, model=None,
+                backdrop_days: int = LIBRARY_MAP_DAYS, backdrop_limit: int = LIBRARY_MAP_BACKDROP) -> LibraryMap | None:
+    """The day's papers on the library's reference map, coloured by the day's topics (``day``,
+    found afresh when not given), over the papers first seen in the ``backdrop_days`` before
+    (``backdrop_limit`` of them at most, evenly spaced in arXiv-id order, so the same each
+    time); None when the library holds no paper first seen before the day."""
+    if library.store.count_papers(PaperFilter(until=date - dt.timedelta(days=1)), at_most=1) == 0:
+        return None
+    day = day or topic_map(library, date=date, model=model)
+    if len(day.papers) == 0:
+        return None
+    coords = map_coordinates(library, day.papers["arxiv_id"], model)
+    own = set(day.papers["arxiv_id"])
+    recent = [i for i in library.store.arxiv_ids(PaperFilter(since=date - dt.timedelta(days=backdrop_days),
+                                                             until=date - dt.timedelta(days=1))) if i not in own]
+    shown = np.unique(np.linspace(0, len(recent) - 1, min(len(recent), backdrop_limit)).astype(int))
+    backdrop = map_coordinates(library, [recent[r] for r in shown], model)[["arxiv_id", "x", "y"]]
+    return LibraryMap.build(day, coords, backdrop, backdrop_days, backdrop_of=len(recent))

@@ -1,7 +1,7 @@
 """Topic sizes per day with their events: a table, JSON, CSV, a PNG and a self-contained HTML chart.
 
-Built from what the library stored while tracking (``Library.topic_history`` and
-``Library.topic_events``); it reads no store itself.
+Built from what the library stored while tracking (``topics.history``: topic_history and
+topic_events); it reads no store itself.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csv_output import write_frame
-from .maps.static import LITERAL, PALETTE
-from .pages import html_page
+from ..csv_output import write_frame
+from ..maps.static import LITERAL, PALETTE
+from ..pages import html_page
 
 # How each event is marked on the charts (and what the legend says).
 MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", "returned"), "grew": ("▲", "grew"),
@@ -23,12 +23,14 @@ MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", 
 
 LEGEND = "+ new or split off, ▲ grew, ▼ shrank, ⇉ absorbed another, ↺ returned, × gone"
 
+CSV_FLOAT_FORMAT = "%.4f"  # shares to four places
+
 
 @dataclass
 class Trends:
     """Tracked topics over a range of days.
 
-    ``history``: date, topic, label, size, share (``Library.topic_history``);
+    ``history``: date, topic, label, size, share (``topics.history.topic_history``);
     ``events``: date, kind, topic, others, label, what (``Library.topic_events``)."""
 
     history: pd.DataFrame
@@ -36,7 +38,9 @@ class Trends:
 
     @classmethod
     def from_library(cls, library, since: dt.date | None = None, until: dt.date | None = None) -> "Trends":
-        return cls(library.topic_history(since, until), library.topic_events(since, until))
+        from ..topics.history import topic_events, topic_history
+
+        return cls(topic_history(library, since, until), topic_events(library, since, until))
 
     @property
     def dates(self) -> list[dt.date]:
@@ -102,14 +106,18 @@ class Trends:
                         "others": [int(o) for o in r.others], "what": r.what} for r in self.events.itertuples()],
         }
 
-    def to_csv(self) -> str:
+    def rows(self) -> pd.DataFrame:
         """One row per topic and day: date, topic, label, size, share, events (kinds, ';')."""
         marks = self._marks()
         frame = self.history.assign(
             date=[d.isoformat() for d in self.history["date"]],
             events=[";".join(marks.get((d, t), [])) for d, t in zip(self.history["date"], self.history["topic"])])
+        return frame[["date", "topic", "label", "size", "share", "events"]]
+
+    def to_csv(self) -> str:
+        """``rows`` as CSV, through the one CSV writer."""
         buffer = io.StringIO()
-        write_frame(buffer, frame[["date", "topic", "label", "size", "share", "events"]], float_format="%.4f")
+        write_frame(buffer, self.rows(), float_format=CSV_FLOAT_FORMAT)
         return buffer.getvalue()
 
     # -- charts -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 - the *tail*: the store's vectors with larger ids, searched exactly.
 
 Ingest adds vectors to the store only, so the tail grows and nothing is rewritten; when the
-tail passes ``TAIL_LIMIT`` vectors it is folded into the main segment (inside the ingest's
+tail passes ``tail_limit`` vectors it is folded into the main segment (inside the ingest's
 transaction: if saving fails, the ingest rolls back). Small libraries are all tail: exact.
 
 Every candidate the main segment returns is mapped to the papers whose *current* vector it is
@@ -40,12 +40,13 @@ import numpy as np
 
 from ..errors import LibraryError
 from ..records import ModelKey
-from ..store import PaperFilter, PaperStore
-from .ann import HNSWIndex
-from .exact import ExactIndex
+from ..store.base import PaperFilter
+from .base import Hits, VectorSource, as_queries, best
+from .exact import ExactIndex, exact_hits, shaped
+from .hnsw import HNSWIndex
 
 TAIL_LIMIT = 20_000     # exact search over 20k vectors: ~3 ms; beyond it the tail joins the HNSW file
-EXACT_FILTER_LIMIT = 20_000  # a filter keeping at most this many papers is searched exactly
+EXACT_LIMIT = 20_000    # a filter keeping at most this many papers is searched exactly
 _OVERFETCH = 3          # candidates per wanted hit from the HNSW graph, before filtering
 _SPOT_CHECKS = 4        # vectors compared with the store when the main segment is opened
 _ENDS = 64 * 1024       # bytes at each end of the file that every open compares with their checksum
@@ -72,8 +73,11 @@ class MainState:
 class SegmentedIndex:
     """Search papers of ``store`` by vectors of ``model``; see the module docstring."""
 
-    def __init__(self, store: PaperStore, model: str, folder: Path, ndim: int):
-        self.store, self.model, self.folder, self.ndim = store, model, folder, ndim
+    def __init__(self, store: VectorSource, model: str, ndim: int, folder: Path | None = None,
+                 tail_limit: int = TAIL_LIMIT, exact_limit: int = EXACT_LIMIT):
+        self.store, self.model, self.ndim = store, model, int(ndim)
+        self.folder = Path(folder or store.index_folder)
+        self.tail_limit, self.exact_limit = tail_limit, exact_limit
         self._main: HNSWIndex | None = None
         self._main_state: MainState | None = None
         self._tail: tuple[object, list[str], ExactIndex] | None = None
@@ -170,48 +174,36 @@ class SegmentedIndex:
         if self._tail is None or self._tail[0] != version:
             covers = self.main()[1]
             linked = self.store.linked_vectors(self.model, min_vector_id=covers)
-            self._tail = (version, linked.arxiv_ids, ExactIndex(np.arange(len(linked.arxiv_ids)), self._shaped(linked.matrix)))
+            tail = ExactIndex(np.arange(len(linked.arxiv_ids)), shaped(linked.matrix, self.ndim))
+            self._tail = (version, linked.arxiv_ids, tail)
         return self._tail[1], self._tail[2]
-
-    def _shaped(self, matrix: np.ndarray) -> np.ndarray:
-        return matrix if matrix.size else np.zeros((0, self.ndim), dtype=np.float32)
 
     # -- search -----------------------------------------------------------------------------
 
     def search(self, queries: np.ndarray, k: int, where: PaperFilter = PaperFilter(),
-               exclude: list[set[str]] | None = None) -> list[list[tuple[str, float]]]:
+               exclude: list[set[str]] | None = None) -> Hits:
         """For each query, up to k (arXiv id, cosine) of papers passing ``where``, best first,
         never one in ``exclude[i]``; equal scores in arXiv-id order."""
-        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        exclude = exclude or [set() for _ in queries]
+        queries, exclude = as_queries(queries, exclude)
         passing = self.store.count_papers(where) if where else None
-        if where and passing <= EXACT_FILTER_LIMIT:
+        if where and passing <= self.exact_limit:
             linked = self.store.linked_vectors(self.model, where)
-            return self._exact(linked.arxiv_ids, self._shaped(linked.matrix), queries, k, exclude)
+            return exact_hits(linked.arxiv_ids, shaped(linked.matrix, self.ndim), queries, k, exclude)
         if where:  # a broad filter: the tail's papers that pass it, straight from the store
             linked = self.store.linked_vectors(self.model, where, min_vector_id=self.main()[1])
-            found = self._exact(linked.arxiv_ids, self._shaped(linked.matrix), queries, k, exclude)
+            found = exact_hits(linked.arxiv_ids, shaped(linked.matrix, self.ndim), queries, k, exclude)
         else:
             tail_ids, tail = self.tail()
-            found = self._exact(tail_ids, tail.matrix, queries, k, exclude)
+            found = exact_hits(tail_ids, tail.matrix, queries, k, exclude)
         main, _ = self.main()
         if main is not None:
             share = 1.0 if not where else max(passing / max(len(main), 1), 1e-6)
             for q, hits in enumerate(self._from_main(main, queries, k, where, exclude, share)):
-                found[q] = _best(found[q] + hits, k)
+                found[q] = best(found[q] + hits, k)  # a paper's current vector is in one segment only
         return found
 
-    def _exact(self, ids: list[str], matrix: np.ndarray, queries: np.ndarray, k: int,
-               exclude: list[set[str]]) -> list[list[tuple[str, float]]]:
-        if not ids:
-            return [[] for _ in queries]
-        index = ExactIndex(np.arange(len(ids)), matrix)
-        rows, scores = index.search(queries, k + max(len(e) for e in exclude))
-        return [[(ids[r], float(s)) for r, s in zip(row_ids, row_scores) if ids[r] not in exclude[q]][:k]
-                for q, (row_ids, row_scores) in enumerate(zip(rows, scores))]
-
     def _from_main(self, main: HNSWIndex, queries: np.ndarray, k: int, where: PaperFilter,
-                   exclude: list[set[str]], share: float) -> list[list[tuple[str, float]]]:
+                   exclude: list[set[str]], share: float) -> Hits:
         """The k best of the main segment for every query, all queries at once: one graph search
         and one store lookup per round (a day's 500 queries cost a few store round trips)."""
         fetch = [math.ceil((k + len(e)) * _OVERFETCH / share) for e in exclude]
@@ -236,7 +228,7 @@ class SegmentedIndex:
             return [[] for _ in queries]
         row_of = {key: row for row, key in enumerate(wanted)}
         vectors = self.store.vectors_by_id(self.model, wanted)
-        return [_best([(arxiv_id, float(vectors[row_of[key]] @ query)) for arxiv_id, key in hits], k)
+        return [best([(arxiv_id, float(vectors[row_of[key]] @ query)) for arxiv_id, key in hits], k)
                 for query, hits in zip(queries, candidates)]
 
     # -- building ---------------------------------------------------------------------------
@@ -253,11 +245,11 @@ class SegmentedIndex:
     def needs_folding(self) -> bool:
         state = self.state()  # the main segment holds every vector of the model up to state.covers
         beyond, _ = self.store.vector_id_range(self.model, after=state.covers if state else 0)
-        return beyond > TAIL_LIMIT
+        return beyond > self.tail_limit
 
-    def maintain(self) -> None:
+    def add(self) -> None:
         """Inside the store's write (an ingest): rebuild a main segment that is missing, damaged or
-        stale, and fold a tail grown past TAIL_LIMIT into it."""
+        stale, and fold a tail grown past ``tail_limit`` into it."""
         state = self.state()
         if state is not None:
             problem = _UNVERIFIABLE if state.sha256 is None else None
@@ -327,11 +319,6 @@ class SegmentedIndex:
             keep = keys > start
             if keep.any():
                 yield keys[keep], matrix[keep]
-
-
-def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
-    """A paper's current vector lies in one segment only, so merged hits never repeat a paper."""
-    return sorted(hits, key=lambda h: (-h[1], h[0]))[:k]
 
 
 def _sha256(path: Path) -> str:

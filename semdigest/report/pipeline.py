@@ -1,0 +1,93 @@
+"""A day's report as data: ingest the digest, find its topics and map, give them the library's
+standing ids, look up what was seen before, measure novelty, draw the day on the library's map
+and rank it by the library's interests. Each step is timed; nothing here renders or writes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ..interests import rank_day
+from ..library import IngestResult, Library
+from ..maps.librarymap import library_map
+from ..maps.topicmap import TopicMap, topic_map
+from ..neighbors import seen_before
+from ..novelty import NOVELTY_K, day_novelty
+from ..records import Digest
+from ..results import Hits
+from ..topics import TopicModel, Topics
+from ..topics.history import track_topics
+from .data import DayData
+
+FOR_YOU_K = 10  # papers per interest in the report's "For you" section
+
+
+class _Clock:
+    """Seconds per step, in the order the steps ran."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = now - self._start
+        self._start = now
+
+
+def day_data(library: Library, digest: Digest, model=None, topic_model: TopicModel | None = None,
+             k_related: int = 3, track: bool = True) -> tuple[IngestResult, DayData, dict[str, float]]:
+    """Ingest a digest and gather its report: (the ingest, the DayData, seconds per step).
+
+    With a dated digest and ``track``, the day's topics get the library's standing ids
+    (``topics.history.track_topics``). A digest without papers (header only: holidays) is a
+    normal day with no topics; an incomplete one (``Digest.incomplete``) is said so."""
+    clock = _Clock()
+    ingest = library.ingest(digest, model)
+    clock.lap("ingest")
+    title = f"arXiv digest {digest.date or Path(digest.source).stem}"
+    if digest.papers:
+        day = topic_map(library, ids=[p.arxiv_id for p in digest.papers], model=model,
+                        topic_model=topic_model, title=title)
+    else:
+        day = TopicMap.empty(title, topic_model)
+    clock.lap("topics_and_map")
+    dated = bool(digest.date and digest.papers)
+    tracked = None
+    if track and dated:
+        tracked = track_topics(library, digest.date, day, model=model)
+        stable = with_stable_ids(day, tracked)
+        # A day tracked before with other papers (a partial file, then the whole) or other topic
+        # settings keeps what was stored; this report then shows the day's own topic numbers.
+        tracked, day = (tracked, stable) if stable is not day else (None, day)
+    clock.lap("tracking")
+    data = DayData(map=day, date=digest.date, summary=str(ingest), tracked=tracked, incomplete=digest.incomplete)
+    if dated:
+        # one search serves both "seen before" (k_related hits shown) and novelty (NOVELTY_K hits)
+        found = seen_before(library, digest.date, k=max(k_related, NOVELTY_K), model=model, explain=False)
+        data.earlier = {i: Hits(h[:k_related], query=h.query) for i, h in found.items()} if k_related else {}
+        clock.lap("related")
+        data.novelty = day_novelty(library, digest.date, model, earlier=found)
+        clock.lap("novelty")
+        data.library_map = library_map(library, digest.date, day=day, model=model)
+        clock.lap("library_map")
+        data.for_you = rank_day(library, digest.date, k=FOR_YOU_K, model=model)
+    else:
+        clock.lap("related")
+    clock.lap("for_you")
+    return ingest, data, clock.seconds
+
+
+def with_stable_ids(day: TopicMap, tracked) -> TopicMap:
+    """The day's map with each topic under its standing id and label (key phrases stay the day's).
+    Unchanged when the stored ids do not map one-to-one onto this fit (a day tracked before with
+    other topic settings)."""
+    ids = tracked.ids if tracked is not None else {}
+    if (not ids or set(ids) != {t.id for t in day.topics} or len(set(ids.values())) != len(ids)
+            or not set(ids.values()) <= set(tracked.labels)):
+        return day
+    papers = day.papers.assign(topic=[ids[t] for t in day.papers["topic"]])
+    papers["label"] = [tracked.labels[t] for t in papers["topic"]]
+    topics = Topics(replace(t, id=ids[t.id], label=tracked.labels[ids[t.id]]) for t in day.topics)
+    return TopicMap(title=day.title, papers=papers, topics=topics, model=day.model)
