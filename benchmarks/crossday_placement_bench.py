@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_bench import NEW_DAY, build, real_library  # noqa: E402
 
 from semdigest.library import Library, text_hash  # noqa: E402
-from semdigest.maps.projection import _umap_module  # noqa: E402
+from semdigest.topics.graph import _umap_module  # noqa: E402
 from semdigest.maps.reference import _centred, faithfulness, fit_reference, place  # noqa: E402
 from semdigest.models import get_model  # noqa: E402
 from semdigest.readers import read  # noqa: E402

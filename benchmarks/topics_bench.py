@@ -36,7 +36,7 @@ import pandas as pd
 from sklearn.metrics import v_measure_score
 
 from semdigest.library import Library
-from semdigest.maps.projection import MAP_MIN_DIST
+from semdigest.maps.projection import map_layout
 from semdigest.readers import read
 from semdigest.topics import TopicModel
 from semdigest.topics.evaluation import label_collisions, map_agreement, phrase_share
@@ -75,7 +75,7 @@ def row(topics: np.ndarray, flagged: np.ndarray, categories, labels: list[str], 
 def semdigest_day(day: dict) -> dict:
     start = time.perf_counter()
     model = TopicModel().fit(day["X"], ids=day["ids"], texts=day["texts"])
-    coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
+    coords = map_layout(model.graph_, random_state=model.random_state)
     seconds = time.perf_counter() - start
     return row(model.labels_, model.flagged_, day["categories"], [t.label for t in model.topics_], coords, seconds)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .maps import interactive_map, label_anchors, notebook_frame, static_map
-from .maps.projection import MAP_MIN_DIST
+from .maps.projection import map_layout
 from .topics import TopicModel, Topics
 
 _COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
@@ -58,7 +58,7 @@ class TopicMap:
         ids = list(ids)
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
         model.fit(matrix, ids=ids, texts=texts)
-        coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
+        coords = map_layout(model.graph_, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
                                     else [None] * len(ids), dtype=object)

@@ -152,6 +152,33 @@ def test_n_topics_method_and_bad_parameters(seeds_library):
             TopicModel(**bad).fit(matrix, ids=ids)
 
 
+def test_every_estimator_clones_and_takes_its_parameters(seeds_library):
+    """scikit-learn's contract: clone copies the parameters (sub-models too), set_params changes
+    them, fit changes none of them, and fit_predict gives the labels."""
+    from sklearn.base import clone
+    from sklearn.cluster import KMeans
+
+    from semdigest.topics.clustering import GraphClusterer
+    from semdigest.topics.labellers import CTfidfLabeller
+    from semdigest.topics.tracking import TopicTracker
+
+    model = TopicModel(clusterer=GraphClusterer(n_topics=3), labeller=CTfidfLabeller(n_terms=4), random_state=3)
+    for estimator in (model, GraphClusterer(max_topics=5), CTfidfLabeller(diversity=0.5), TopicTracker(min_share=0.4)):
+        copy = clone(estimator)
+        assert copy is not estimator and repr(copy) == repr(estimator)
+        assert copy.get_params(deep=True).keys() == estimator.get_params(deep=True).keys()
+    assert clone(model).get_params()["clusterer__n_topics"] == 3
+    assert clone(model).set_params(clusterer__n_topics=4).clusterer.n_topics == 4 and model.clusterer.n_topics == 3
+    ids, matrix = seeds_library.vectors()
+    before = repr(model)
+    labels = model.fit_predict(matrix[:80], ids=ids[:80])
+    assert repr(model) == before and model.clusterer_ is not model.clusterer
+    assert np.array_equal(labels, model.labels_) and len(set(labels.tolist())) == 3
+    assert not hasattr(model, "fit_transform")
+    # any scikit-learn clusterer can be passed in
+    assert len(set(TopicModel(clusterer=KMeans(4, n_init=3, random_state=0)).fit_predict(matrix[:80]).tolist())) == 4
+
+
 def test_static_map_png(seed_day, tmp_path):
     path = seed_day.save_png(tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -18,7 +18,7 @@ import pytest
 from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.report import day_report, topic_map
-from semdigest.topics.tracking import TopicTracker
+from semdigest.topics.tracking import DayTopics, TopicTracker, TrackedPast
 from semdigest.trends import Trends
 
 from .conftest import DAILY
@@ -101,16 +101,16 @@ def test_tracking_is_deterministic_and_works_without_a_library(library):
     ids = list(model_map.papers["arxiv_id"])
     _, matrix = library.vectors(ids=ids)
     model = model_map.model
-    first = TopicTracker().track(DAYS[0], model.topics_, ids, model.labels_, matrix, [], {}, {})
+    first = TopicTracker().track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
     assert [e.kind for e in first.events] == ["born"] * len(model.topics_)
     second_map = topic_map(library, date=DAYS[1])
     later_ids = list(second_map.papers["arxiv_id"])
     _, later = library.vectors(ids=later_ids)
-    runs = [TopicTracker().track(DAYS[1], second_map.model.topics_, later_ids, second_map.model.labels_, later,
-                                 first.topics, {}, first.sizes, DAYS[0]) for _ in range(2)]
+    runs = [TopicTracker().track(DayTopics.from_model(DAYS[1], second_map.model, later_ids, later),
+                                 TrackedPast(first.topics, {}, first.sizes, DAYS[0])) for _ in range(2)]
     assert runs[0].ids == runs[1].ids and runs[0].events == runs[1].events and runs[0].labels == runs[1].labels
     with pytest.raises(ValueError, match="min_share"):
-        TopicTracker(min_share=2).track(DAYS[0], model.topics_, ids, model.labels_, matrix, [], {}, {})
+        TopicTracker(min_share=2).track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
 
 
 def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):

@@ -480,7 +480,7 @@ class Library(PlacementMixin):
         of ``model``). A day already tracked is not matched again: what was stored comes back,
         so re-running a past day renumbers nothing. Days are best tracked in date order.
         """
-        from ..topics.tracking import TopicTracker
+        from ..topics.tracking import DayTopics, TopicTracker, TrackedPast
 
         date = as_date(date, "date", required=True)
         fit, ids = _topic_fit(topics, as_texts(ids, "ids"))
@@ -498,8 +498,9 @@ class Library(PlacementMixin):
                 return self._stored_day(date, fit, ids)
             previous_date, previous = self._previous_sizes(date)
             day = (tracker or TopicTracker()).track(
-                date, fit.topics_, ids, fit.labels_, vectors, self.store.standing_topics(embedder.key),
-                self.store.latest_topics_of(ids, date), previous, previous_date)
+                DayTopics.from_model(date, fit, ids, vectors),
+                TrackedPast(self.store.standing_topics(embedder.key), self.store.latest_topics_of(ids, date),
+                            previous, previous_date))
             if day.sizes:
                 self.store.save_tracked_day(embedder.key, day)
         return day

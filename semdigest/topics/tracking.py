@@ -37,11 +37,43 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 from ..records import TOPIC_EVENTS, StandingTopic, TopicEvent
+
+
+@dataclass(frozen=True)
+class DayTopics:
+    """A day's fitted topics, what ``TopicTracker.track`` matches: ``topics`` (``TopicModel.topics_``:
+    id, label, terms, centroid); ``ids``, ``labels``, ``vectors``: each paper, its day topic id
+    and its unit vector."""
+
+    date: dt.date
+    topics: Sequence
+    ids: Sequence[str]
+    labels: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def from_model(cls, date: dt.date, model, ids: Sequence[str], vectors: np.ndarray) -> "DayTopics":
+        """From a fitted TopicModel and the ids and vectors it was fitted on, in that order."""
+        return cls(date, model.topics_, list(ids), model.labels_, vectors)
+
+
+@dataclass(frozen=True)
+class TrackedPast:
+    """What the library knew before the day: its standing topics, the standing topic of papers
+    placed on earlier days (``known``: the latest), and the previous tracked day's sizes by
+    standing id."""
+
+    standing: Sequence[StandingTopic] = ()
+    known: Mapping[str, int] = field(default_factory=dict)
+    previous: Mapping[int, int] = field(default_factory=dict)
+    previous_date: dt.date | None = None
 
 
 @dataclass
@@ -93,7 +125,7 @@ class TrackedDay:
         return f"TrackedDay({self.date}, topics={len(self.sizes)}, carried={self.carried:.0%}, {events})"
 
 
-class TopicTracker:
+class TopicTracker(BaseEstimator):
     """Match a day's topics to the library's standing topics.
 
     Parameters
@@ -120,14 +152,19 @@ class TopicTracker:
 
     Examples
     --------
-    >>> day = TopicTracker().track(date, model.topics_, ids, model.labels_, matrix,  # doctest: +SKIP
-    ...                            standing=[], known={}, previous={})
+    >>> day = TopicTracker().track(DayTopics.from_model(date, model, ids, matrix), TrackedPast())  # doctest: +SKIP
     >>> day.events[0].kind                                                            # doctest: +SKIP
     'born'
     """
 
-    _parameter_constraints = {"min_share": (0, 1), "min_similarity": (-1, 1), "relabel_below": (-1, 1),
-                              "change": (1, None), "min_change": (0, None), "memory_days": (0, None)}
+    _parameter_constraints = {
+        "min_share": [Interval(Real, 0, 1, closed="both")],
+        "min_similarity": [Interval(Real, -1, 1, closed="both")],
+        "relabel_below": [Interval(Real, -1, 1, closed="both")],
+        "change": [Interval(Real, 1, None, closed="left")],
+        "min_change": [Interval(Integral, 0, None, closed="left")],
+        "memory_days": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(self, min_share=0.35, min_similarity=0.5, relabel_below=0.7, change=1.5, min_change=5,
                  memory_days=28):
@@ -138,31 +175,12 @@ class TopicTracker:
         self.min_change = min_change
         self.memory_days = memory_days
 
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self._parameter_constraints}
-
-    def __repr__(self) -> str:
-        return f"TopicTracker({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
-
-    def _validate_params(self) -> None:
-        for name, (low, high) in self._parameter_constraints.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Real) or value < low or (high is not None and value > high):
-                raise ValueError(f"TopicTracker: {name}={value!r} must be a number from {low} to {high or 'up'}")
-
-    def track(self, date: dt.date, topics: Sequence, ids: Sequence[str], labels, vectors,
-              standing: Sequence[StandingTopic], known: Mapping[str, int], previous: Mapping[int, int],
-              previous_date: dt.date | None = None) -> TrackedDay:
-        """Give the day's topics their standing ids.
-
-        ``topics``: the day's topics (``TopicModel.topics_``: id, label, terms, centroid);
-        ``ids``, ``labels``, ``vectors``: each paper, its day topic id and its unit vector;
-        ``standing``: the library's topics; ``known``: the standing topic of papers placed on
-        earlier days (the latest); ``previous``: standing id -> size on the previous tracked day.
-        """
+    def track(self, today: DayTopics, past: TrackedPast) -> TrackedDay:
+        """Give the day's topics their standing ids, given what the library knew before the day."""
         self._validate_params()
-        ids, labels = list(ids), np.asarray(labels, dtype=int)
-        X = np.asarray(vectors, dtype=np.float32)
+        date, topics, ids = today.date, today.topics, list(today.ids)
+        labels, X = np.asarray(today.labels, dtype=int), np.asarray(today.vectors, dtype=np.float32)
+        standing, known, previous, previous_date = past.standing, past.known, past.previous, past.previous_date
         day = sorted(topics, key=lambda t: t.id)
         before = {"previous_date": previous_date, "previous": dict(previous),
                   "previous_labels": {t.id: t.label for t in standing if t.id in previous}}
