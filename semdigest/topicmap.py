@@ -57,7 +57,7 @@ class TopicMap:
         model = model or TopicModel()
         ids = list(ids)
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
-        model.fit(matrix, ids=ids, texts=texts)
+        model.fit(matrix, ids=ids, texts=texts, titles=[text_or_none(t) or "" for t in metadata["title"]])
         coords = map_layout(model.graph_, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata

@@ -480,7 +480,7 @@ class Library(PlacementMixin):
         of ``model``). A day already tracked is not matched again: what was stored comes back,
         so re-running a past day renumbers nothing. Days are best tracked in date order.
         """
-        from ..topics.tracking import DayTopics, TopicTracker, TrackedPast
+        from ..topics.tracking import DayTopics, TopicTracker, TrackedPast, earlier_neighbours
 
         date = as_date(date, "date", required=True)
         fit, ids = _topic_fit(topics, as_texts(ids, "ids"))
@@ -497,10 +497,14 @@ class Library(PlacementMixin):
             if date in self.store.tracked_dates():
                 return self._stored_day(date, fit, ids)
             previous_date, previous = self._previous_sizes(date)
-            day = (tracker or TopicTracker()).track(
+            tracker = tracker or TopicTracker()
+            earlier = self._earlier_topics(date, tracker.memory_days)
+            found, matrix = self.vectors(embedder, ids=sorted(earlier)) if earlier else ([], np.zeros((0, 1)))
+            neighbours = earlier_neighbours(ids, vectors, [earlier[i] for i in found], matrix)
+            day = tracker.track(
                 DayTopics.from_model(date, fit, ids, vectors),
                 TrackedPast(self.store.standing_topics(embedder.key), self.store.latest_topics_of(ids, date),
-                            previous, previous_date))
+                            previous, previous_date, neighbours))
             if day.sizes:
                 self.store.save_tracked_day(embedder.key, day)
         return day
@@ -511,6 +515,14 @@ class Library(PlacementMixin):
         if date not in self.store.tracked_dates():
             return None
         return self._stored_day(date)
+
+    def _earlier_topics(self, date: dt.date, days: int) -> dict[str, int]:
+        """Papers tracked within ``days`` before ``date``: their topic on the latest such day."""
+        out: dict[str, int] = {}
+        for earlier in self.store.tracked_dates():
+            if date - dt.timedelta(days=days) <= earlier < date:
+                out.update(self.store.paper_topics(earlier))
+        return out
 
     def _previous_sizes(self, date: dt.date) -> tuple[dt.date | None, dict[int, int]]:
         earlier = [d for d in self.store.tracked_dates() if d < date]

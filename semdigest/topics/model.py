@@ -24,7 +24,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, InvalidParamet
 from ..errors import TopicError
 from .clustering import MAX_SEED, GraphClusterer, own_topic_share
 from .graph import neighbour_graph
-from .labellers import BaseLabeller, CTfidfLabeller
+from .keyphrases import KeyPhraseLabeller
+from .labellers import BaseLabeller
 
 # Fewer papers than this are listed as one group: there is no structure to find in them.
 MIN_PAPERS = 10
@@ -32,7 +33,7 @@ MIN_PAPERS = 10
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic: its papers, its key phrases, and the papers nearest its centre."""
+    """One topic: its papers, its key phrases, and the papers nearest its centre (and their titles)."""
 
     id: int
     label: str
@@ -42,6 +43,7 @@ class Topic:
     representative_ids: tuple[str, ...]
     confidence: float
     centroid: np.ndarray = field(repr=False, compare=False)
+    representative_titles: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Topic({self.id}, {self.label!r}, size={self.size}, confidence={self.confidence:.2f})"
@@ -76,26 +78,28 @@ class TopicModel(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_topics : int or None, default=None
-        Number of topics. None chooses it: the number between 2 and ``max_topics`` whose topics
-        keep the most link weight of the neighbour graph inside them (modularity), among those
-        where no topic holds more than 60% of the papers. On the 11 shared days it chose 5-8.
+        Number of topics. None chooses it (``GraphClusterer``): one per 60 papers with
+        ``"spectral"`` (4-9 on the shared days), else where the graph's modularity peaks.
     max_topics : int, default=12
         Most topics ``n_topics=None`` may choose (fewer on small days: at least 8 papers a topic).
-    method : {"kmeans", "agglomerative"}, default="kmeans"
-        How the layout is cut: KMeans, or Ward's agglomerative clustering.
+    method : {"spectral", "kmeans", "agglomerative"}, default="spectral"
+        KMeans on the graph's spectral embedding (stable under small changes of the vectors), or
+        KMeans / Ward's clustering of a UMAP layout of the graph.
     n_neighbors : int, default=15
         Neighbours per paper in the graph the topics and the map share.
     n_components : int, default=10
-        Dimensions of the UMAP layout the topics are found on.
+        Dimensions of the UMAP layout the ``"kmeans"`` and ``"agglomerative"`` methods cut.
     min_confidence : float, default=0.5
         Papers whose confidence is below this are flagged.
     random_state : int, default=42
         Seed of UMAP and of the default clusterer: the same papers and seed give the same topics.
     clusterer : estimator or None, default=None
-        What cuts the layout into topics: anything with ``fit_predict`` (a ``GraphClusterer`` is
-        also given the graph). None: ``GraphClusterer(n_topics, max_topics, method, random_state)``.
+        What cuts the papers into topics: anything with ``fit_predict``, given the UMAP layout (a
+        ``GraphClusterer`` is also given the graph). None: ``GraphClusterer(n_topics, max_topics,
+        method, random_state=random_state)``.
     labeller : BaseLabeller or None, default=None
-        What names the topics. None: ``CTfidfLabeller()``.
+        What names the topics. None: ``KeyPhraseLabeller()`` (``CTfidfLabeller()``: the former
+        c-TF-IDF labels).
 
     Attributes
     ----------
@@ -104,14 +108,17 @@ class TopicModel(ClusterMixin, BaseEstimator):
     confidence_ : ndarray of shape (n_papers,)
         Share of each paper's neighbour-graph link strength that goes to papers of its own topic
         (1.0: all its nearest papers are in its topic). NaN when the set was too small to cluster.
+    centrality_ : ndarray of shape (n_papers,)
+        Cosine between each paper and its topic's centre, both taken around the set's mean: the
+        most representative papers of a topic have the highest.
     flagged_ : ndarray of bool, shape (n_papers,)
         ``confidence_ < min_confidence``: most of the paper's nearest papers are in other topics.
     topics_ : Topics
         The topics, largest first.
     clustered_ : bool
         False when there were fewer than 10 papers: they form one topic, unclustered.
-    embedding_ : ndarray of shape (n_papers, n_components)
-        The layout the topics were found on, in the input order.
+    embedding_ : ndarray of shape (n_papers, n_dims)
+        The layout the topics were found on (spectral or UMAP), in the input order.
     graph_ : NeighbourGraph
         The neighbour graph; ``maps.map_layout(graph_)`` draws the map from it.
     clusterer_, labeller_ : estimators
@@ -129,7 +136,7 @@ class TopicModel(ClusterMixin, BaseEstimator):
     _parameter_constraints = {
         "n_topics": [None, Interval(Integral, 1, None, closed="left")],
         "max_topics": [Interval(Integral, 2, None, closed="left")],
-        "method": [StrOptions({"kmeans", "agglomerative"})],
+        "method": [StrOptions({"spectral", "kmeans", "agglomerative"})],
         "n_neighbors": [Interval(Integral, 2, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "min_confidence": [Interval(Real, 0, 1, closed="both")],
@@ -138,7 +145,7 @@ class TopicModel(ClusterMixin, BaseEstimator):
         "labeller": [None, BaseLabeller],
     }
 
-    def __init__(self, n_topics=None, max_topics=12, method="kmeans", n_neighbors=15, n_components=10,
+    def __init__(self, n_topics=None, max_topics=12, method="spectral", n_neighbors=15, n_components=10,
                  min_confidence=0.5, random_state=42, clusterer=None, labeller=None):
         self.n_topics = n_topics
         self.max_topics = max_topics
@@ -179,17 +186,22 @@ class TopicModel(ClusterMixin, BaseEstimator):
         if not (len(ids) == len(texts) == n) or (titles is not None and len(titles) != n):
             raise ValueError("TopicModel.fit: X, ids, texts and titles must have the same length")
         self.clusterer_ = clone(self.clusterer) if self.clusterer is not None else GraphClusterer(
-            self.n_topics, self.max_topics, self.method, self.random_state)
-        self.labeller_ = clone(self.labeller) if self.labeller is not None else CTfidfLabeller()
+            self.n_topics, self.max_topics, self.method, random_state=self.random_state)
+        self.labeller_ = clone(self.labeller) if self.labeller is not None else KeyPhraseLabeller()
         self.graph_ = neighbour_graph(X, ids, self.n_neighbors)
         order = self.graph_.order
-        self.embedding_ = self.graph_.layout(self.n_components, random_state=self.random_state)
         self.clustered_ = n >= MIN_PAPERS
+        on_graph = isinstance(self.clusterer_, GraphClusterer)
+        layout = (self.graph_.layout(self.n_components, random_state=self.random_state)
+                  if not on_graph or self.clusterer_.needs_layout or not self.clustered_ else None)
+        self.embedding_ = layout
         if self.clustered_:
             links = self.graph_.membership()
-            layout = self.embedding_[order]
-            canonical = (self.clusterer_.fit_predict(layout, graph=links) if isinstance(self.clusterer_, GraphClusterer)
-                         else np.unique(self.clusterer_.fit_predict(layout), return_inverse=True)[1])
+            canonical = (self.clusterer_.fit_predict(None if layout is None else layout[order], graph=links) if on_graph
+                         else np.unique(self.clusterer_.fit_predict(layout[order]), return_inverse=True)[1])
+            if layout is None:
+                self.embedding_ = np.empty_like(self.clusterer_.embedding_)
+                self.embedding_[order] = self.clusterer_.embedding_
             labels = np.empty(n, dtype=int)
             labels[order] = canonical
             confidence = np.empty(n)
@@ -210,18 +222,21 @@ class TopicModel(ClusterMixin, BaseEstimator):
         """Name each topic and find its papers nearest its centre (cosine, on the input vectors)."""
         words = self.labeller_.describe(texts, self.labels_, X, titles=titles) if any(texts) else {}
         topics = Topics()
+        centred = _unit(X - X.mean(axis=0)) if len(X) > 1 else X
+        self.centrality_ = np.zeros(len(X))
         for t in range(self.labels_.max() + 1 if len(ids) else 0):
             members = np.flatnonzero(self.labels_ == t)
             centroid = X[members].mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
-            closeness = X[members] @ centroid
-            best = members[np.lexsort((np.asarray(ids)[members], -closeness))[:3]]
+            self.centrality_[members] = centred[members] @ _unit(centred[members].mean(axis=0))
+            best = members[np.lexsort((np.asarray(ids)[members], -self.centrality_[members]))[:3]]
             described = words.get(t)
             topics.append(Topic(
                 id=t, label=(described.label if described else "") or f"topic {t}",
                 terms=described.terms if described else (), size=len(members),
                 paper_ids=tuple(sorted(ids[i] for i in members)), representative_ids=tuple(ids[i] for i in best),
                 confidence=float(np.mean(self.confidence_[members])), centroid=centroid,
+                representative_titles=tuple(str(titles[i]) for i in best) if titles is not None else (),
             ))
         return topics
 
@@ -232,3 +247,8 @@ def _rank_by_size(labels: np.ndarray, ids: list[str]) -> np.ndarray:
                     key=lambda t: (-(labels == t).sum(), min(i for i, l in zip(ids, labels) if l == t)))
     rank = {old: new for new, old in enumerate(groups)}
     return np.array([rank[t] for t in labels], dtype=int)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return rows / np.where(norms > 0, norms, 1.0)
