@@ -113,6 +113,26 @@ def test_tracking_is_deterministic_and_works_without_a_library(library):
         TopicTracker(min_share=2).track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
 
 
+def test_a_carried_id_keeps_its_subject(library):
+    """Issue 23: a topic id carried to 06-12 holds new papers whose nearest earlier papers were
+    mostly in that id; each day keeps its own label."""
+    import numpy as np
+
+    from semdigest.topics.tracking import earlier_neighbours, mostly
+
+    before, day = library.tracked_day(DAYS[0]), library.tracked_day(DAYS[1])
+    carried = set(day.sizes) - set(day.new)
+    assert carried
+    found, matrix = library.vectors(ids=sorted(before.papers))
+    ids, vectors = library.vectors(ids=sorted(day.papers))
+    near = earlier_neighbours(ids, vectors, [before.papers[i] for i in found], matrix)
+    shares = [np.mean([mostly(near[i]) == t for i in ids if day.papers[i] == t]) for t in carried]
+    assert min(shares) >= 0.5 and np.mean(shares) >= 0.7, shares
+    history = library.topic_history()
+    friday = history[history["date"] == DAYS[1]].set_index("topic")["label"].to_dict()
+    assert friday == day.labels
+
+
 def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):
     trends = Trends.from_library(library)
     assert trends.dates == DAYS

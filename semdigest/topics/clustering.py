@@ -196,3 +196,17 @@ def modularity(links, labels: np.ndarray) -> float:
     weight = total.sum()
     per_topic = np.bincount(labels, weights=total)
     return float(inside.sum() / weight - ((per_topic / weight) ** 2).sum())
+
+
+def split_topics(links, labels: np.ndarray, subtopic_size: int, random_state: int = 42) -> np.ndarray:
+    """Sub-topics: each topic cut on its own part of the graph (spectral, one sub-topic per
+    ``subtopic_size`` papers, none for a topic under twice that), numbered 0.. within each topic."""
+    out = np.zeros(len(labels), dtype=int)
+    for t in np.unique(labels):
+        members = np.flatnonzero(labels == t)
+        k = int(round(len(members) / subtopic_size))
+        if k < 2:
+            continue
+        inner = links[members][:, members]
+        out[members] = GraphClusterer(n_topics=k, random_state=random_state).fit_predict(None, graph=inner)
+    return out

@@ -13,7 +13,7 @@ fixed seed, so the same papers give the same topics whatever order they come in.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 
 from ..errors import TopicError
-from .clustering import MAX_SEED, GraphClusterer, own_topic_share
+from .clustering import MAX_SEED, GraphClusterer, own_topic_share, split_topics
 from .graph import neighbour_graph
 from .keyphrases import KeyPhraseLabeller
 from .labellers import BaseLabeller
@@ -44,6 +44,7 @@ class Topic:
     confidence: float
     centroid: np.ndarray = field(repr=False, compare=False)
     representative_titles: tuple[str, ...] = ()
+    parent: int | None = None  # a sub-topic: the id of the topic it is inside
 
     def __repr__(self) -> str:
         return f"Topic({self.id}, {self.label!r}, size={self.size}, confidence={self.confidence:.2f})"
@@ -97,6 +98,9 @@ class TopicModel(ClusterMixin, BaseEstimator):
         What cuts the papers into topics: anything with ``fit_predict``, given the UMAP layout (a
         ``GraphClusterer`` is also given the graph). None: ``GraphClusterer(n_topics, max_topics,
         method, random_state=random_state)``.
+    subtopic_size : int or None, default=18
+        Papers a sub-topic holds on average: each topic of at least twice as many papers is cut
+        into sub-topics on its own part of the graph. None: no sub-topics.
     labeller : BaseLabeller or None, default=None
         What names the topics. None: ``KeyPhraseLabeller()`` (``CTfidfLabeller()``: the former
         c-TF-IDF labels).
@@ -115,6 +119,12 @@ class TopicModel(ClusterMixin, BaseEstimator):
         ``confidence_ < min_confidence``: most of the paper's nearest papers are in other topics.
     topics_ : Topics
         The topics, largest first.
+    subtopic_labels_ : ndarray of shape (n_papers,)
+        Each paper's sub-topic id (ids count on after the topics': a topic with no sub-topics
+        is its own single sub-topic).
+    subtopics_ : Topics
+        The sub-topics, by topic then size; each has its topic as ``parent`` and a label made
+        against the other papers of that topic.
     clustered_ : bool
         False when there were fewer than 10 papers: they form one topic, unclustered.
     embedding_ : ndarray of shape (n_papers, n_dims)
@@ -142,11 +152,12 @@ class TopicModel(ClusterMixin, BaseEstimator):
         "min_confidence": [Interval(Real, 0, 1, closed="both")],
         "random_state": [Interval(Integral, 0, MAX_SEED, closed="both")],
         "clusterer": [None, HasMethods(["fit_predict"])],
+        "subtopic_size": [None, Interval(Integral, 2, None, closed="left")],
         "labeller": [None, BaseLabeller],
     }
 
     def __init__(self, n_topics=None, max_topics=12, method="spectral", n_neighbors=15, n_components=10,
-                 min_confidence=0.5, random_state=42, clusterer=None, labeller=None):
+                 min_confidence=0.5, random_state=42, clusterer=None, subtopic_size=18, labeller=None):
         self.n_topics = n_topics
         self.max_topics = max_topics
         self.method = method
@@ -155,6 +166,7 @@ class TopicModel(ClusterMixin, BaseEstimator):
         self.min_confidence = min_confidence
         self.random_state = random_state
         self.clusterer = clusterer
+        self.subtopic_size = subtopic_size
         self.labeller = labeller
 
     def check_params(self, n_papers: int | None = None) -> None:
@@ -211,33 +223,59 @@ class TopicModel(ClusterMixin, BaseEstimator):
         self.labels_ = _rank_by_size(labels, ids)
         self.confidence_ = confidence
         self.flagged_ = confidence < self.min_confidence  # NaN (unclustered) is never flagged
-        self.topics_ = self._describe(X, ids, texts, titles)
+        self.topics_ = self._describe(X, ids, texts, titles, self.labels_)
+        self._fit_subtopics(X, ids, texts, titles, links if self.clustered_ else None)
         return self
+
+    def _fit_subtopics(self, X, ids, texts, titles, links) -> None:
+        """Each topic cut on its own part of the graph; labels made inside the topic."""
+        inner = np.zeros(len(ids), dtype=int)
+        if links is not None and self.subtopic_size:
+            order = self.graph_.order
+            inner[order] = split_topics(links, self.labels_[order], self.subtopic_size, self.random_state)
+        self.subtopic_labels_ = np.zeros(len(ids), dtype=int)
+        self.subtopics_ = Topics()
+        next_id = len(self.topics_)
+        for topic in self.topics_:
+            members = np.flatnonzero(self.labels_ == topic.id)
+            ranked = _rank_by_size(inner[members], [ids[i] for i in members])
+            self.subtopic_labels_[members] = ranked + next_id
+            pick = lambda values: None if values is None else [values[i] for i in members]  # noqa: E731
+            found = self._describe(X[members], pick(ids), pick(texts), pick(titles), ranked, centrality=False)
+            if len(found) == 1:  # not split: the sub-topic is the topic, under its name
+                found = Topics([replace(found[0], label=topic.label, terms=topic.terms)])
+            self.subtopics_ += [replace(t, id=t.id + next_id, parent=topic.id,
+                                        confidence=float(np.mean(self.confidence_[members[ranked == t.id]])))
+                                for t in found]
+            next_id += len(found)
 
     def fit_predict(self, X, y=None, ids=None, texts=None, titles=None) -> np.ndarray:
         """Fit, and return each paper's topic id."""
         return self.fit(X, ids=ids, texts=texts, titles=titles).labels_
 
-    def _describe(self, X: np.ndarray, ids: list[str], texts: list[str], titles) -> Topics:
-        """Name each topic and find its papers nearest its centre (cosine, on the input vectors)."""
-        words = self.labeller_.describe(texts, self.labels_, X, titles=titles) if any(texts) else {}
+    def _describe(self, X: np.ndarray, ids: list[str], texts: list[str], titles, labels: np.ndarray,
+                  centrality: bool = True) -> Topics:
+        """Name each topic and find its papers nearest its centre (around the set's mean)."""
+        words = self.labeller_.describe(texts, labels, X, titles=titles) if any(texts) else {}
         topics = Topics()
         centred = _unit(X - X.mean(axis=0)) if len(X) > 1 else X
-        self.centrality_ = np.zeros(len(X))
-        for t in range(self.labels_.max() + 1 if len(ids) else 0):
-            members = np.flatnonzero(self.labels_ == t)
+        closeness = np.zeros(len(X))
+        for t in range(labels.max() + 1 if len(ids) else 0):
+            members = np.flatnonzero(labels == t)
             centroid = X[members].mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
-            self.centrality_[members] = centred[members] @ _unit(centred[members].mean(axis=0))
-            best = members[np.lexsort((np.asarray(ids)[members], -self.centrality_[members]))[:3]]
+            closeness[members] = centred[members] @ _unit(centred[members].mean(axis=0))
+            best = members[np.lexsort((np.asarray(ids)[members], -closeness[members]))[:3]]
             described = words.get(t)
             topics.append(Topic(
                 id=t, label=(described.label if described else "") or f"topic {t}",
                 terms=described.terms if described else (), size=len(members),
                 paper_ids=tuple(sorted(ids[i] for i in members)), representative_ids=tuple(ids[i] for i in best),
-                confidence=float(np.mean(self.confidence_[members])), centroid=centroid,
+                confidence=float(np.mean(self.confidence_[members])) if centrality else float("nan"), centroid=centroid,
                 representative_titles=tuple(str(titles[i]) for i in best) if titles is not None else (),
             ))
+        if centrality:
+            self.centrality_ = closeness
         return topics
 
 
