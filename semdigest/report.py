@@ -41,7 +41,11 @@ def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date |
         raise LibraryError(f"no embedded papers {what} in {library.location}; ingest that day's digest first")
     frame = frame.set_index("arxiv_id").loc[vector_ids]
     title = title or _title(date, since, until)
-    return TopicMap.build(vector_ids, matrix, frame, title, topic_model)
+    day = TopicMap.build(vector_ids, matrix, frame, title, topic_model)
+    if date and since is None and until is None and ids is None and library.tracked_day(date) is not None:
+        # a tracked day: the same numbering and labels as `day` and `trends` (reading what was stored)
+        day = with_stable_ids(day, library.track_topics(date, day, model=model))
+    return day
 
 
 def _title(date, since, until) -> str:
@@ -286,7 +290,19 @@ def _link(value) -> str | None:
 
 
 def _rows(day: TopicMap, topic_id: int):
-    return day.papers[day.papers["topic"] == topic_id].itertuples()
+    """A topic's papers, the most representative first (arXiv id on a tie)."""
+    papers = day.papers[day.papers["topic"] == topic_id]
+    if "centrality" in papers:
+        papers = papers.sort_values(["centrality", "arxiv_id"], ascending=[False, True], kind="stable")
+    return papers.itertuples()
+
+
+def _inside(day: TopicMap, topic) -> tuple[str, str]:
+    """Its representative titles and its sub-topics, as two sentences ("" when there is none)."""
+    titles = "; ".join(topic.representative_titles[:3])
+    parts = [t for t in day.subtopics if t.parent == topic.id]
+    inside = "; ".join(f"{t.label} ({t.size})" for t in parts) if len(parts) > 1 else ""
+    return (f"Representative: {titles}" if titles else "", f"Sub-topics: {inside}" if inside else "")
 
 
 def _escape(markdown: bool) -> Callable[[str], str]:
@@ -336,6 +352,7 @@ def report_markdown(day: TopicMap, earlier: Mapping[str, Hits] | None = None, su
     for topic in day.topics:
         lines += [f"## {topic.id}. {e(topic.label)} ({topic.size}{_confidence(topic)})", "",
                   f"Key phrases: {e(', '.join(topic.terms))}", ""]
+        lines += [line for sentence in _inside(day, topic) if sentence for line in (e(sentence), "")]
         for row in _rows(day, topic.id):
             star = f" \\* (low confidence{_share(row.confidence)})" if row.flagged else ""
             meta = [e(text_or_none(row.primary_category) or NO_CATEGORY), e(_authors_short(row.authors))]
@@ -383,7 +400,9 @@ def report_html(day: TopicMap, earlier: Mapping[str, Hits] | None = None, summar
     for topic in day.topics:
         parts.append(f"<h2 id='t{topic.id}'>{topic.id}. {e(topic.label)} <small>({plural(topic.size, 'paper')}"
                      f"{_confidence(topic)})</small></h2>"
-                     f"<p>Key phrases: {e(', '.join(topic.terms))}</p><ul>")
+                     f"<p>Key phrases: {e(', '.join(topic.terms))}</p>"
+                     + "".join(f"<p class='meta'>{e(sentence)}</p>" for sentence in _inside(day, topic) if sentence)
+                     + "<ul>")
         for row in _rows(day, topic.id):
             flag = (f" <span class='flag' title='low confidence{_share(row.confidence)}: most of its neighbour "
                     "links leave this topic'>◆</span>" if row.flagged else "")
@@ -427,7 +446,8 @@ def with_stable_ids(day: TopicMap, tracked) -> TopicMap:
     papers = day.papers.assign(topic=[ids[t] for t in day.papers["topic"]])
     papers["label"] = [tracked.labels[t] for t in papers["topic"]]
     topics = Topics(replace(t, id=ids[t.id], label=tracked.labels[ids[t.id]]) for t in day.topics)
-    return TopicMap(title=day.title, papers=papers, topics=topics, model=day.model)
+    subtopics = Topics(replace(t, parent=ids[t.parent]) for t in day.subtopics)
+    return TopicMap(title=day.title, papers=papers, topics=topics, model=day.model, subtopics=subtopics)
 
 
 def _across_days(tracked, markdown: bool) -> list[str]:

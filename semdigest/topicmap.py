@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,8 @@ from .maps.projection import map_layout
 from .topics import TopicModel, Topics
 
 _COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
-            "code_url": object, "topic": int, "label": object, "confidence": float, "flagged": bool, "x": float, "y": float}
+            "code_url": object, "topic": int, "label": object, "subtopic": int, "subtopic_label": object,
+            "centrality": float, "confidence": float, "flagged": bool, "x": float, "y": float}
 
 
 def text_or_none(value) -> str | None:
@@ -39,7 +40,9 @@ class TopicMap:
     """Papers with their topic and map position; topics; and the maps drawn from them.
 
     ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, code_url,
-    topic, label, confidence (share of the paper's neighbour links inside its topic), flagged
+    topic, label, subtopic, subtopic_label (its sub-topic inside the topic), centrality (how
+    representative of its topic: cosine to the topic's centre), confidence (share of the paper's
+    neighbour links inside its topic), flagged
     (confidence below the model's ``min_confidence``), x, y. A missing optional field is None
     (authors: ""), whatever the metadata held (None, NaN), in object columns that keep it so.
     The map is a layout of the same neighbour graph the topics were found on.
@@ -49,6 +52,7 @@ class TopicMap:
     papers: pd.DataFrame
     topics: Topics
     model: TopicModel
+    subtopics: Topics = field(default_factory=Topics)
 
     @classmethod
     def build(cls, ids, matrix: np.ndarray, metadata: pd.DataFrame, title: str,
@@ -60,6 +64,7 @@ class TopicMap:
         model.fit(matrix, ids=ids, texts=texts, titles=[text_or_none(t) or "" for t in metadata["title"]])
         coords = map_layout(model.graph_, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
+        sublabels = {t.id: t.label for t in model.subtopics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
                                     else [None] * len(ids), dtype=object)
                     for name in ("tldr", "primary_category", "code_url")}
@@ -70,12 +75,15 @@ class TopicMap:
             **optional,
             "topic": model.labels_,
             "label": [labels[t] for t in model.labels_],
+            "subtopic": model.subtopic_labels_,
+            "subtopic_label": pd.Series([sublabels[t] for t in model.subtopic_labels_], dtype=object),
+            "centrality": model.centrality_,
             "confidence": model.confidence_,
             "flagged": model.flagged_,
             "x": coords[:, 0],
             "y": coords[:, 1],
         })
-        return cls(title=title, papers=papers, topics=model.topics_, model=model)
+        return cls(title=title, papers=papers, topics=model.topics_, model=model, subtopics=model.subtopics_)
 
     @classmethod
     def empty(cls, title: str, model: TopicModel | None = None) -> "TopicMap":
