@@ -131,6 +131,8 @@ def test_a_carried_id_keeps_its_subject(library):
     history = library.topic_history()
     friday = history[history["date"] == DAYS[1]].set_index("topic")["label"].to_dict()
     assert friday == day.labels
+    topics = {t["topic"]: t for t in Trends.from_library(library).to_json()["topics"]}
+    assert all(topics[t]["labels"][DAYS[1].isoformat()] == label for t, label in friday.items())
 
 
 def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):
