@@ -88,7 +88,7 @@ class KeyPhraseLabeller(BaseLabeller):
         rest = np.maximum(len(labels) - sizes, 1)[:, None]
         lift = (df / sizes[:, None]) / ((dense.sum(axis=0)[None, :] - df + 1) / (rest + 1))
         usable = (df / sizes[:, None] >= self.min_coverage) & (df >= np.minimum(2, sizes)[:, None]) \
-            & (lift >= self.min_lift) & ~_has_generic(vocabulary, dense, member, self.generic_share)[None, :]
+            & ((lift >= self.min_lift) | (len(topics) == 1)) & ~_has_generic(vocabulary, dense, member, self.generic_share)[None, :]
         weight = dense * self.abstract_weight
         if in_title is not None:
             weight = np.maximum(weight, in_title)
@@ -107,7 +107,7 @@ class KeyPhraseLabeller(BaseLabeller):
             terms = [forms[vocabulary[i]] for i in (picked + extra)[:max(self.n_terms, len(picked))]]
             label_terms = tuple(forms[vocabulary[i]] for i in picked)
             covered = (dense[member[row]][:, picked] > 0).any(axis=1).mean() if picked else 0.0
-            if covered < self.mixed_below:
+            if covered < self.mixed_below and len(topics) > 1:  # one group (too few to cluster) is what it is
                 label_terms = (MIXED + (", ".join(label_terms) or "no shared phrase"),)
             result[t] = TopicWords(terms=tuple(terms), label_terms=label_terms)
         return result
