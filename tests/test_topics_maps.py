@@ -86,6 +86,7 @@ def _texts(daily_library, ids) -> list[str]:
     return [f"{t}. {a}" for t, a in zip(frame["title"], frame["abstract"])]
 
 
+@pytest.mark.slow
 def test_labels_describe_their_topics_and_share_no_word(real_days, daily_library):
     """Issue 23: a label's phrases are used by most of its topic's papers and far more often than
     in the day's other papers; no word is in two labels of a day; a mixture says so."""
@@ -115,6 +116,7 @@ def test_labels_describe_their_topics_and_share_no_word(real_days, daily_library
     assert np.mean(covers) >= 0.6
 
 
+@pytest.mark.slow
 def test_noise_a_passing_backend_gives_leaves_the_topics(real_days, daily_library):
     """Issue 23: vectors with noise of cosine >= 0.9999 (another backend that passes the gate) give
     the same partition (adjusted Rand >= 0.9) on real days; the most central papers come first."""

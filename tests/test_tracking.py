@@ -113,6 +113,7 @@ def test_tracking_is_deterministic_and_works_without_a_library(library):
         TopicTracker(min_share=2).track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
 
 
+@pytest.mark.slow
 def test_a_carried_id_keeps_its_subject(library):
     """Issue 23: a topic id carried to 06-12 holds new papers whose nearest earlier papers were
     mostly in that id; each day keeps its own label."""

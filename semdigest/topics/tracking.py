@@ -309,10 +309,12 @@ class _Round:
             return
         C = _unit(np.array([t.centroid for t in candidates], dtype=np.float32) - middle)
         column = {t.id: n for n, t in enumerate(candidates)}
-        vote = np.argmax(X @ C.T, axis=1)  # new papers: the nearest centroid
+        # papers placed before, or whose nearest earlier papers were mostly in one topic, vote for it
+        # (for no candidate if it is not one); the others for the nearest centroid
         seen = np.array([column.get(known.get(i), -1) for i in ids])
-        vote = np.where(seen >= 0, seen, vote)
-        np.add.at(self.share, (rows, vote), 1)
+        vote = np.where(seen >= 0, seen, np.argmax(X @ C.T, axis=1))
+        counted = np.array([i not in known for i in ids]) | (seen >= 0)
+        np.add.at(self.share, (rows[counted], vote[counted]), 1)
         np.add.at(self.known_share, (rows[seen >= 0], seen[seen >= 0]), 1)
         self.share /= sizes[:, None]
         self.known_share /= sizes[:, None]
