@@ -2,6 +2,9 @@
 ``day_report`` (the `semdigest day` job), in date order:
 
 - per day: the share of its topics that continue a topic of an earlier day, and its events;
+- identity (issue 23): for each topic id carried to a later day, the share of its new papers
+  whose 10 nearest earlier tracked papers were mostly (the most common id, nearest first on a
+  tie) in that id; its mean over carried topic-days and the share of topic-days under 0.5;
 - the weekend copies (2026-06-12/13/14 republish the same papers): identical topics, ids, sizes
   and labels;
 - ``trends`` over the fortnight: each day's sizes add up to its paper count;
@@ -27,12 +30,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.maps.topicmap import topic_map
 from semdigest.report import day_report
-from semdigest.topics.history import topic_events, topic_history, track_topics, tracked_day
 from semdigest.report.trends import Trends
+from semdigest.topics.history import topic_events, topic_history, track_topics, tracked_day
+from semdigest.topics.tracking import earlier_neighbours, mostly
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "digests" / "daily"
 WEEKEND = [dt.date(2026, 6, 12), dt.date(2026, 6, 13), dt.date(2026, 6, 14)]
@@ -49,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", help="a library with the daily digests' vectors, copied first")
     parser.add_argument("--days", type=int, default=14, help="the first N daily digests (default 14)")
+    parser.add_argument("--no-timing", action="store_true", help="report each day once, with tracking (no timing)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="crossday-"))
     path = folder / "library.sqlite"
@@ -61,7 +68,7 @@ def main() -> None:
     for n, file in enumerate(files):
         digest = read(file)
         library.ingest(digest)  # embedding outside the comparison
-        runs = [(False, folder / "plain"), (True, folder / "tracked")]
+        runs = [(False, folder / "plain"), (True, folder / "tracked")][args.no_timing:]
         for track, out in (runs if n % 2 == 0 else runs[::-1]):
             start = time.perf_counter()
             report = day_report(library, digest, out / digest.date.isoformat(), track=track)
@@ -93,6 +100,10 @@ def main() -> None:
                    for w in weekend)
         print(f"weekend copies {', '.join(map(str, WEEKEND))}: identical topics, ids, sizes and labels: {same}")
 
+    shares = identity(library, rows)
+    print(f"identity: carried topic-days {len(shares)}, mean share of new papers whose nearest earlier papers "
+          f"mostly had the id {np.mean(shares):.3f}, topic-days under 0.5: {np.mean(np.array(shares) < 0.5):.1%}")
+
     trends = Trends.from_library(library)
     counts = {d.date: library.store.count_papers(_day(d.date)) for d in rows}
     print(f"trends: sizes add up to each day's paper count: {trends.totals() == counts}")
@@ -104,12 +115,35 @@ def main() -> None:
     print(f"re-running {past}: same topic for every paper {again.papers == tracked_day(library, past).papers}, "
           f"history and events unchanged: {before[0].equals(after[0]) and before[1].equals(after[1])}")
 
+    if args.no_timing:
+        library.close()
+        return
     print(f"\n`day` per digest, median of {len(files)} (same library, vectors reused): without tracking "
           f"{statistics.median(plain):.2f} s, with tracking {statistics.median(tracked_times):.2f} s "
           f"(x{statistics.median(t / p for t, p in zip(tracked_times, plain)):.2f}); the tracking step itself: "
           f"median {1000 * statistics.median(steps):.0f} ms, max {1000 * max(steps):.0f} ms")
     library.close()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def identity(library: Library, days: list) -> list[float]:
+    """Per carried topic-day: the share of its new papers whose 10 nearest earlier papers mostly had its id."""
+    shares = []
+    for n, day in enumerate(days[1:], start=1):
+        earlier: dict[str, int] = {}
+        for before in days[:n]:
+            earlier.update(before.papers)
+        new = set(library.papers(date=day.date)["arxiv_id"]) - set(earlier)
+        if not new:
+            continue
+        found, matrix = library.vectors(ids=sorted(earlier))
+        ids, vectors = library.vectors(ids=sorted(new))
+        near = earlier_neighbours(ids, vectors, [earlier[i] for i in found], matrix)
+        for topic in set(day.sizes) - set(day.new):
+            mine = [i for i in ids if day.papers.get(i) == topic]
+            if mine:
+                shares.append(float(np.mean([mostly(near[i]) == topic for i in mine])))
+    return shares
 
 
 def _day(date):

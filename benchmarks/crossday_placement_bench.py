@@ -43,7 +43,7 @@ from scale_bench import NEW_DAY, build, real_library  # noqa: E402
 
 from semdigest.embedding.models import get_model  # noqa: E402
 from semdigest.library import Library, text_hash  # noqa: E402
-from semdigest.maps.projection import _umap_module  # noqa: E402
+from semdigest.topics.graph import _umap_module  # noqa: E402
 from semdigest.maps.reference import _centred, faithfulness, fit_reference, place, rebuild_reference  # noqa: E402
 from semdigest.readers import read  # noqa: E402
 from semdigest.records import ModelKey  # noqa: E402

@@ -1,18 +1,25 @@
 """A day's topics and map, judged the way a reader would, on every daily digest of
 ../shared/digests/daily that brought new papers (weekend copies of Friday are left out), for:
 
-- semdigest: this package's TopicModel and map;
+- semdigest: this package's TopicModel and map (spectral topics, KeyPhraseLabeller);
+- semdigest 0.2: the former defaults (KMeans on a 10-d UMAP layout, modularity-chosen count,
+  c-TF-IDF labels: ``TopicModel(method="kmeans", labeller=CTfidfLabeller())``);
 - previous: semdigest's pipeline before issue 14 (5-d UMAP + HDBSCAN, noise sent to the nearest
   topic and flagged, labels the top 3 of c-TF-IDF over 1-2-grams, a separate 2-d UMAP map);
-- BERTopic 0.17.4 with its defaults (UMAP seeded for reproducibility) on the same embeddings, and
-  the same fit after ``reduce_outliers`` (its default strategy); its map is the 2-d UMAP its
+- BERTopic 0.17.4 with its defaults (UMAP seeded for reproducibility) and its representation
+  ``[KeyBERTInspired(), MaximalMarginalRelevance(diversity=0.3)]`` on the same embeddings, and the
+  same fit after ``reduce_outliers`` (its default strategy); its map is the 2-d UMAP its
   ``visualize_documents`` draws.
 
 Per day and on average: topics, flagged share (semdigest: confidence below 0.5; previous and
 BERTopic after reduce_outliers: papers moved out of noise; BERTopic defaults: its outliers),
 largest topic, V-measure against primary category, labels sharing a word with another label
-of the day, labels holding a multi-word phrase, and the share of each paper's 10 nearest map
-points in its topic. Then small days cut from the same digests (their first N papers, and N
+of the day (share of the day's labels), labels holding a multi-word phrase, the share of each
+paper's 10 nearest map points in its topic; issue 23's label figures: the share of a topic's
+papers (title + abstract) that use one of its label's phrases (mean, and the worst label:
+``cover``, ``cover_min``) and the share of labels used less than twice as often inside their topic
+as in the day's other papers (``lift<2``); and stability: adjusted Rand between the topics of the
+day's vectors and of the same vectors with noise of cosine >= 0.9999 (``ARI_noise``). Then small days cut from the same digests (their first N papers, and N
 drawn at random): topics, largest topic, flagged share.
 
     pip install -e '.[bench]' && python benchmarks/topics_bench.py [--library PATH] [--no-bertopic]
@@ -33,17 +40,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import v_measure_score
+from sklearn.metrics import adjusted_rand_score, v_measure_score
 
 from semdigest.library import Library
-from semdigest.maps.projection import MAP_MIN_DIST
+from semdigest.maps.projection import map_layout
 from semdigest.readers import read
 from semdigest.topics import TopicModel
-from semdigest.topics.evaluation import label_collisions, map_agreement, phrase_share
+from semdigest.topics.evaluation import label_collisions, label_coverage, map_agreement, phrase_share
+from semdigest.topics.labellers import CTfidfLabeller
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY = ROOT.parent / "shared" / "digests" / "daily"
-METRICS = ["topics", "flagged", "largest", "V", "collisions", "phrases", "map_agree", "seconds"]
+METRICS = ["topics", "flagged", "largest", "V", "collisions", "phrases", "map_agree", "cover", "cover_min", "lift<2",
+           "ARI_noise", "seconds"]
 
 
 def load_days(library: Library) -> dict[str, dict]:
@@ -59,25 +68,46 @@ def load_days(library: Library) -> dict[str, dict]:
         ids, matrix = library.vectors(ids=ids)
         frame = known.loc[ids]
         days[path.stem] = {"ids": list(ids), "X": matrix, "categories": list(frame["primary_category"]),
-                           "texts": [f"{t}. {a}" for t, a in zip(frame["title"], frame["abstract"])]}
+                           "texts": [f"{t}. {a}" for t, a in zip(frame["title"], frame["abstract"])],
+                           "titles": list(frame["title"])}
     return days
 
 
-def row(topics: np.ndarray, flagged: np.ndarray, categories, labels: list[str], coords: np.ndarray,
-        seconds: float) -> dict:
+def noisy(X: np.ndarray, seed: int = 1) -> np.ndarray:
+    """The vectors with Gaussian noise of 5e-4 a component, renormalised: cosine >= 0.9999 to them
+    (about 0.99995), what another backend that passes the quality gate gives."""
+    Y = X + np.random.default_rng(seed).normal(scale=5e-4, size=X.shape).astype(np.float32)
+    Y /= np.linalg.norm(Y, axis=1, keepdims=True)
+    assert (np.sum(X * Y, axis=1) >= 0.9999).all()
+    return Y
+
+
+def row(topics: np.ndarray, flagged: np.ndarray, categories, labels: dict[int, str], coords: np.ndarray,
+        seconds: float, texts: list[str], again: np.ndarray | None = None) -> dict:
     real = topics[topics >= 0]
+    names = [labels[t] for t in sorted(labels)]
+    coverage = label_coverage(texts, topics, labels)
     return {"topics": len(set(real.tolist())), "flagged": float(np.mean(flagged)),
             "largest": np.bincount(real).max() / len(topics) if len(real) else 0.0,
-            "V": v_measure_score(categories, topics), "collisions": label_collisions(labels),
-            "phrases": phrase_share(labels), "map_agree": map_agreement(coords, topics), "seconds": seconds}
+            "V": v_measure_score(categories, topics), "collisions": label_collisions(names) / max(len(names), 1),
+            "phrases": phrase_share(names), "map_agree": map_agreement(coords, topics),
+            "cover": np.mean([c for c, _ in coverage.values()]), "cover_min": min(c for c, _ in coverage.values()),
+            "lift<2": np.mean([lift < 2 for _, lift in coverage.values()]),
+            "ARI_noise": adjusted_rand_score(topics, again) if again is not None else np.nan, "seconds": seconds}
 
 
-def semdigest_day(day: dict) -> dict:
+def semdigest_day(day: dict, **params) -> dict:
     start = time.perf_counter()
-    model = TopicModel().fit(day["X"], ids=day["ids"], texts=day["texts"])
-    coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
+    model = TopicModel(**params).fit(day["X"], ids=day["ids"], texts=day["texts"], titles=day["titles"])
+    coords = map_layout(model.graph_, random_state=model.random_state)
     seconds = time.perf_counter() - start
-    return row(model.labels_, model.flagged_, day["categories"], [t.label for t in model.topics_], coords, seconds)
+    again = TopicModel(**params).fit_predict(noisy(day["X"]), ids=day["ids"])
+    return row(model.labels_, model.flagged_, day["categories"], {t.id: t.label for t in model.topics_}, coords,
+               seconds, day["texts"], again)
+
+
+def former_day(day: dict) -> dict:
+    return semdigest_day(day, method="kmeans", labeller=CTfidfLabeller())
 
 
 def previous_day(day: dict) -> dict:
@@ -100,7 +130,8 @@ def previous_day(day: dict) -> dict:
     coords = UMAP(n_components=2, n_neighbors=15, min_dist=0.1, metric="cosine", random_state=42).fit_transform(X)
     labels = _previous_labels([day["texts"][i] for i in order], found)
     seconds = time.perf_counter() - start
-    return row(found, noise, np.asarray(day["categories"])[order], labels, coords, seconds)
+    return row(found, noise, np.asarray(day["categories"])[order], dict(enumerate(labels)), coords, seconds,
+               [day["texts"][i] for i in order])
 
 
 def _previous_labels(texts: list[str], topics: np.ndarray) -> list[str]:
@@ -130,24 +161,42 @@ def _previous_labels(texts: list[str], topics: np.ndarray) -> list[str]:
     return labels
 
 
-def bertopic_day(day: dict) -> tuple[dict, dict]:
-    """BERTopic's defaults (its UMAP given a seed), and the same fit after reduce_outliers."""
+def bertopic_day(day: dict, embedder) -> tuple[dict, dict]:
+    """BERTopic's defaults (its UMAP given a seed) with KeyBERTInspired + MMR labels (which embed
+    the candidate words with the same model), and the same fit after reduce_outliers."""
     from bertopic import BERTopic
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
     from umap import UMAP
 
+    from bertopic.backend import BaseEmbedder
+
+    class Ours(BaseEmbedder):  # KeyBERTInspired embeds candidate words with the model the papers were embedded with
+        def embed(self, documents, verbose=False):
+            return embedder.encode(list(documents), progress=False)
+
+    def fit(X):
+        model = BERTopic(embedding_model=Ours(),
+                         umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
+                         representation_model=[KeyBERTInspired(), MaximalMarginalRelevance(diversity=0.3)])
+        topics, _ = model.fit_transform(day["texts"], embeddings=X)
+        return model, np.asarray(topics)
+
     start = time.perf_counter()
-    model = BERTopic(umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42))
-    topics, _ = model.fit_transform(day["texts"], embeddings=day["X"])
-    topics = np.asarray(topics)
+    model, topics = fit(day["X"])
     seconds = time.perf_counter() - start
-    labels = [", ".join(w for w, _ in model.get_topic(t)[:3]) for t in sorted(set(topics.tolist()) - {-1})]
+    _, again = fit(noisy(day["X"]))
+    labels = {t: ", ".join(w for w, _ in model.get_topic(t)[:3]) for t in sorted(set(topics.tolist()) - {-1})}
     # the map its visualize_documents draws: a 2-d UMAP of the embeddings
     coords = UMAP(n_neighbors=10, n_components=2, min_dist=0.0, metric="cosine", random_state=42).fit_transform(day["X"])
-    defaults = row(topics, topics < 0, day["categories"], labels, coords, seconds)
+    shown = topics >= 0  # its label figures over the papers it assigned
+    defaults = row(topics, topics < 0, day["categories"], labels, coords, seconds, day["texts"], again)
+    defaults.update({k: v for k, v in row(topics[shown], topics[shown] < 0, np.asarray(day["categories"])[shown], labels,
+                                          coords[shown], seconds, [x for x, s in zip(day["texts"], shown) if s]).items()
+                     if k in ("cover", "cover_min", "lift<2")})
     start = time.perf_counter()
     reduced = np.asarray(model.reduce_outliers(day["texts"], topics))
     seconds += time.perf_counter() - start
-    return defaults, row(reduced, topics < 0, day["categories"], labels, coords, seconds)
+    return defaults, row(reduced, topics < 0, day["categories"], labels, coords, seconds, day["texts"])
 
 
 def small_days(days: dict[str, dict]) -> pd.DataFrame:
@@ -163,7 +212,7 @@ def small_days(days: dict[str, dict]) -> pd.DataFrame:
                 rows.append({"papers": size, "day": name, "how": how, "topics": len(model.topics_),
                              "largest": np.bincount(model.labels_).max() / size, "flagged": model.flagged_.mean(),
                              "clustered": model.clustered_,
-                             "collisions": label_collisions([t.label for t in model.topics_])})
+                             "collisions": label_collisions([t.label for t in model.topics_]) / len(model.topics_)})
     return pd.DataFrame(rows)
 
 
@@ -183,18 +232,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         library = Library.open(args.library or Path(folder) / "library.sqlite")
         days = load_days(library)
+        embedder = None if args.no_bertopic else library.embedder()
         library.close()
     print(f"CPU: {cpu()}; {len(days)} days: {', '.join(days)}")
     TopicModel().fit(days[next(iter(days))]["X"][:40])  # numba loads its cache before any timing
 
-    methods = {"semdigest": {}, "previous": {}}
+    methods = {"semdigest": {}, "semdigest 0.2": {}, "previous": {}}
     if not args.no_bertopic:
         methods.update({"BERTopic defaults": {}, "BERTopic + reduce_outliers": {}})
     for name, day in days.items():
         methods["semdigest"][name] = semdigest_day(day)
+        methods["semdigest 0.2"][name] = former_day(day)
         methods["previous"][name] = previous_day(day)
         if not args.no_bertopic:
-            methods["BERTopic defaults"][name], methods["BERTopic + reduce_outliers"][name] = bertopic_day(day)
+            methods["BERTopic defaults"][name], methods["BERTopic + reduce_outliers"][name] = bertopic_day(day, embedder)
         print(f"  {name}: {len(day['ids'])} papers done", flush=True)
     averages = {}
     for method, per_day in methods.items():

@@ -13,6 +13,7 @@ import pytest
 from semdigest.index import ExactStoreIndex, open_index
 from semdigest.index.segmented import SegmentedIndex
 from semdigest.library import Library
+from semdigest.neighbors import related
 from semdigest.records import PaperFilter
 from semdigest.store.schema import MIGRATIONS
 
@@ -36,8 +37,8 @@ def test_a_library_of_the_previous_release_is_migrated_once_and_keeps_every_row(
     with Library.open(seeds_copy) as library:
         assert len(library) == len(seeds_library) == 514 and library.store.models() == seeds_library.store.models()
         assert library.store.get_meta("library_id") == seeds_library.store.get_meta("library_id")
-        assert [h.arxiv_id for h in library.related("2602.04994", k=5)] == \
-            [h.arxiv_id for h in seeds_library.related("2602.04994", k=5)]
+        assert [h.arxiv_id for h in related(library, "2602.04994", k=5)] == \
+            [h.arxiv_id for h in seeds_related(library, "2602.04994", k=5)]
     applied = _migrations(seeds_copy)
     assert [name for name, _ in applied] == sorted(m.__name__ for m in MIGRATIONS)
     Library.open(seeds_copy).close()

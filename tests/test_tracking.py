@@ -18,10 +18,11 @@ import pytest
 from semdigest.library import Library
 from semdigest.maps.topicmap import topic_map
 from semdigest.readers import read
+from semdigest.maps.topicmap import topic_map
 from semdigest.report import day_report
-from semdigest.topics.history import topic_events, topic_history, topic_lineage, track_topics, tracked_day
-from semdigest.topics.tracking import TopicTracker
 from semdigest.report.trends import Trends
+from semdigest.topics.history import topic_events, topic_history, topic_lineage, track_topics, tracked_day
+from semdigest.topics.tracking import DayTopics, TopicTracker, TrackedPast
 
 from .conftest import DAILY
 from .helpers import run_cli
@@ -103,16 +104,39 @@ def test_tracking_is_deterministic_and_works_without_a_library(library):
     ids = list(model_map.papers["arxiv_id"])
     _, matrix = library.vectors(ids=ids)
     model = model_map.model
-    first = TopicTracker().track(DAYS[0], model.topics_, ids, model.labels_, matrix, [], {}, {})
+    first = TopicTracker().track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
     assert [e.kind for e in first.events] == ["born"] * len(model.topics_)
     second_map = topic_map(library, date=DAYS[1])
     later_ids = list(second_map.papers["arxiv_id"])
     _, later = library.vectors(ids=later_ids)
-    runs = [TopicTracker().track(DAYS[1], second_map.model.topics_, later_ids, second_map.model.labels_, later,
-                                 first.topics, {}, first.sizes, DAYS[0]) for _ in range(2)]
+    runs = [TopicTracker().track(DayTopics.from_model(DAYS[1], second_map.model, later_ids, later),
+                                 TrackedPast(first.topics, {}, first.sizes, DAYS[0])) for _ in range(2)]
     assert runs[0].ids == runs[1].ids and runs[0].events == runs[1].events and runs[0].labels == runs[1].labels
     with pytest.raises(ValueError, match="min_share"):
-        TopicTracker(min_share=2).track(DAYS[0], model.topics_, ids, model.labels_, matrix, [], {}, {})
+        TopicTracker(min_share=2).track(DayTopics.from_model(DAYS[0], model, ids, matrix), TrackedPast())
+
+
+@pytest.mark.slow
+def test_a_carried_id_keeps_its_subject(library):
+    """Issue 23: a topic id carried to 06-12 holds new papers whose nearest earlier papers were
+    mostly in that id; each day keeps its own label."""
+    import numpy as np
+
+    from semdigest.topics.tracking import earlier_neighbours, mostly
+
+    before, day = tracked_day(library, DAYS[0]), tracked_day(library, DAYS[1])
+    carried = set(day.sizes) - set(day.new)
+    assert carried
+    found, matrix = library.vectors(ids=sorted(before.papers))
+    ids, vectors = library.vectors(ids=sorted(day.papers))
+    near = earlier_neighbours(ids, vectors, [before.papers[i] for i in found], matrix)
+    shares = [np.mean([mostly(near[i]) == t for i in ids if day.papers[i] == t]) for t in carried]
+    assert min(shares) >= 0.5 and np.mean(shares) >= 0.7, shares
+    history = topic_history(library)
+    friday = history[history["date"] == DAYS[1]].set_index("topic")["label"].to_dict()
+    assert friday == day.labels
+    topics = {t["topic"]: t for t in Trends.from_library(library).to_json()["topics"]}
+    assert all(topics[t]["labels"][DAYS[1].isoformat()] == label for t, label in friday.items())
 
 
 def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):

@@ -17,8 +17,8 @@ def _topic_options(parser) -> None:
     how_many.add_argument("--n-topics", type=at_least(1), help="exactly this many topics (default: chosen from the data)")
     how_many.add_argument("--max-topics", type=at_least(2, " (the number of topics is chosen from 2 up to it)"),
                           help="most topics to choose from (default 12)")
-    parser.add_argument("--method", choices=["kmeans", "agglomerative"], default="kmeans",
-                        help="how topics are cut from the layout (default kmeans)")
+    parser.add_argument("--method", choices=["spectral", "kmeans", "agglomerative"], default="spectral",
+                        help="how topics are cut: the graph's spectral embedding (default), or a UMAP layout")
     parser.add_argument("--seed", type=SEED, default=42, help="random seed (default 42)")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InterestError
 from ..records import Paper
-from .model import Interest
+from ..records import Interest
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 from ..pages import html_page
 from .static import PALETTE
 
-if TYPE_CHECKING:  # the topics package imports maps.projection
+if TYPE_CHECKING:  # only for the annotations: importing topics would load its estimator stack
     from ..topics import Topics
 
 def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,

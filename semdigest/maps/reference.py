@@ -26,7 +26,8 @@ import numpy as np
 from ..errors import LibraryError
 from ..index.exact import top_k
 from ..records import PaperFilter
-from .projection import MAP_MIN_DIST, neighbour_graph
+from ..topics.graph import neighbour_graph
+from .projection import map_layout
 
 REFERENCE_SIZE = 10_000  # papers fitted; more cost UMAP time (about linear) and barely move the map
 # The least a rebuild may be asked to fit on (a smaller library is fitted whole): a handful of
@@ -51,7 +52,7 @@ def reference_sample(ids, size: int = REFERENCE_SIZE, seed: int = 0) -> np.ndarr
 def fit_reference(X: np.ndarray, ids, random_state: int = 42, n_neighbors: int = 15) -> np.ndarray:
     """2-D coordinates of the reference papers (rows of ``X``, unit vectors), in the input order."""
     graph = neighbour_graph(np.asarray(X, dtype=np.float32), list(ids), n_neighbors=n_neighbors)
-    return graph.layout(2, min_dist=MAP_MIN_DIST, random_state=random_state).astype(np.float64)
+    return map_layout(graph, random_state=random_state).astype(np.float64)
 
 
 def place(X: np.ndarray, anchors: np.ndarray, anchor_coords: np.ndarray,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # the topics package imports maps.projection
+if TYPE_CHECKING:  # only for the annotations: importing topics would load its estimator stack
     from ..topics import Topics
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,15 +14,17 @@ import pandas as pd
 
 from ..errors import LibraryError
 from ..topics import TopicModel, Topics
+from ..topics.history import track_topics, tracked_day
 from .interactive import interactive_map, notebook_frame
-from .projection import MAP_MIN_DIST
+from .projection import map_layout
 from .static import label_anchors, static_map
 
 if TYPE_CHECKING:
     from ..library import Library
 
 _COLUMNS = {"arxiv_id": object, "title": object, "authors": object, "tldr": object, "primary_category": object,
-            "code_url": object, "topic": int, "label": object, "confidence": float, "flagged": bool, "x": float, "y": float}
+            "code_url": object, "topic": int, "label": object, "subtopic": int, "subtopic_label": object,
+            "centrality": float, "confidence": float, "flagged": bool, "x": float, "y": float}
 
 
 def text_or_none(value) -> str | None:
@@ -47,7 +49,9 @@ class TopicMap:
     """Papers with their topic and map position; topics; and the maps drawn from them.
 
     ``papers`` has one row per paper: arxiv_id, title, authors, tldr, primary_category, code_url,
-    topic, label, confidence (share of the paper's neighbour links inside its topic), flagged
+    topic, label, subtopic, subtopic_label (its sub-topic inside the topic), centrality (how
+    representative of its topic: cosine to the topic's centre), confidence (share of the paper's
+    neighbour links inside its topic), flagged
     (confidence below the model's ``min_confidence``), x, y. A missing optional field is None
     (authors: ""), whatever the metadata held (None, NaN), in object columns that keep it so.
     The map is a layout of the same neighbour graph the topics were found on.
@@ -57,6 +61,7 @@ class TopicMap:
     papers: pd.DataFrame
     topics: Topics
     model: TopicModel
+    subtopics: Topics = field(default_factory=Topics)
 
     @classmethod
     def build(cls, ids, matrix: np.ndarray, metadata: pd.DataFrame, title: str,
@@ -65,9 +70,10 @@ class TopicMap:
         model = model or TopicModel()
         ids = list(ids)
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
-        model.fit(matrix, ids=ids, texts=texts)
-        coords = model.graph_.layout(2, min_dist=MAP_MIN_DIST, random_state=model.random_state)
+        model.fit(matrix, ids=ids, texts=texts, titles=[text_or_none(t) or "" for t in metadata["title"]])
+        coords = map_layout(model.graph_, random_state=model.random_state)
         labels = {t.id: t.label for t in model.topics_}
+        sublabels = {t.id: t.label for t in model.subtopics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
                                     else [None] * len(ids), dtype=object)
                     for name in ("tldr", "primary_category", "code_url")}
@@ -78,12 +84,15 @@ class TopicMap:
             **optional,
             "topic": model.labels_,
             "label": [labels[t] for t in model.labels_],
+            "subtopic": model.subtopic_labels_,
+            "subtopic_label": pd.Series([sublabels[t] for t in model.subtopic_labels_], dtype=object),
+            "centrality": model.centrality_,
             "confidence": model.confidence_,
             "flagged": model.flagged_,
             "x": coords[:, 0],
             "y": coords[:, 1],
         })
-        return cls(title=title, papers=papers, topics=model.topics_, model=model)
+        return cls(title=title, papers=papers, topics=model.topics_, model=model, subtopics=model.subtopics_)
 
     @classmethod
     def empty(cls, title: str, model: TopicModel | None = None) -> "TopicMap":
@@ -136,6 +145,20 @@ class TopicMap:
         """Inline in Jupyter: the interactive map in a sandboxed frame, then the topic table."""
         return f"<h4>{html.escape(self.heading())}</h4>{notebook_frame(self.to_html())}{self.topics._repr_html_()}"
 
+    def with_standing_ids(self, tracked) -> "TopicMap":
+        """This map with each topic under its standing id and label (key phrases stay the day's).
+        Unchanged when the stored ids do not map one-to-one onto this fit (a day tracked before with
+        other topic settings)."""
+        ids = tracked.ids if tracked is not None else {}
+        if (not ids or set(ids) != {t.id for t in self.topics} or len(set(ids.values())) != len(ids)
+                or not set(ids.values()) <= set(tracked.labels)):
+            return self
+        papers = self.papers.assign(topic=[ids[t] for t in self.papers["topic"]])
+        papers["label"] = [tracked.labels[t] for t in papers["topic"]]
+        topics = Topics(replace(t, id=ids[t.id], label=tracked.labels[ids[t.id]]) for t in self.topics)
+        subtopics = Topics(replace(t, parent=ids[t.parent]) for t in self.subtopics)
+        return TopicMap(title=self.title, papers=papers, topics=topics, model=self.model, subtopics=subtopics)
+
     def __repr__(self) -> str:
         return f"TopicMap({self.heading()!r}, flagged={self.flagged_share:.0%})\n{self.topics!r}"
 
@@ -151,7 +174,11 @@ def topic_map(library: Library, *, date: dt.date | None = None, since: dt.date |
         raise LibraryError(f"no embedded papers {what} in {library.location}; ingest that day's digest first")
     frame = frame.set_index("arxiv_id").loc[vector_ids]
     title = title or _title(date, since, until)
-    return TopicMap.build(vector_ids, matrix, frame, title, topic_model)
+    day = TopicMap.build(vector_ids, matrix, frame, title, topic_model)
+    if date and since is None and until is None and ids is None and tracked_day(library, date) is not None:
+        # a tracked day: the same numbering and labels as `day` and `trends` (reading what was stored)
+        day = day.with_standing_ids(track_topics(library, date, day, model=model))
+    return day
 
 
 def _title(date, since, until) -> str:

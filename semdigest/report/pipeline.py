@@ -5,7 +5,6 @@ and rank it by the library's interests. Each step is timed; nothing here renders
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from ..interests import rank_day
@@ -16,7 +15,7 @@ from ..neighbors import seen_before
 from ..novelty import NOVELTY_K, day_novelty
 from ..records import Digest
 from ..results import Hits
-from ..topics import TopicModel, Topics
+from ..topics import TopicModel
 from ..topics.history import track_topics
 from .data import DayData
 
@@ -57,7 +56,7 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
     tracked = None
     if track and dated:
         tracked = track_topics(library, digest.date, day, model=model)
-        stable = with_stable_ids(day, tracked)
+        stable = day.with_standing_ids(tracked)
         # A day tracked before with other papers (a partial file, then the whole) or other topic
         # settings keeps what was stored; this report then shows the day's own topic numbers.
         tracked, day = (tracked, stable) if stable is not day else (None, day)
@@ -77,17 +76,3 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
         clock.lap("related")
     clock.lap("for_you")
     return ingest, data, clock.seconds
-
-
-def with_stable_ids(day: TopicMap, tracked) -> TopicMap:
-    """The day's map with each topic under its standing id and label (key phrases stay the day's).
-    Unchanged when the stored ids do not map one-to-one onto this fit (a day tracked before with
-    other topic settings)."""
-    ids = tracked.ids if tracked is not None else {}
-    if (not ids or set(ids) != {t.id for t in day.topics} or len(set(ids.values())) != len(ids)
-            or not set(ids.values()) <= set(tracked.labels)):
-        return day
-    papers = day.papers.assign(topic=[ids[t] for t in day.papers["topic"]])
-    papers["label"] = [tracked.labels[t] for t in papers["topic"]]
-    topics = Topics(replace(t, id=ids[t.id], label=tracked.labels[ids[t.id]]) for t in day.topics)
-    return TopicMap(title=day.title, papers=papers, topics=topics, model=day.model)

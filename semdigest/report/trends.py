@@ -96,11 +96,14 @@ class Trends:
     def to_json(self) -> dict:
         totals = self.totals()
         sizes = {(int(r.topic), r.date): int(r.size) for r in self.history.itertuples()}
+        labels = {(int(r.topic), r.date): r.label for r in self.history.itertuples()}
         return {
             "dates": [d.isoformat() for d in self.dates],
             "totals": {d.isoformat(): n for d, n in totals.items()},
             "topics": [{"topic": t, "label": label,
-                        "sizes": {d.isoformat(): sizes[(t, d)] for d in self.dates if (t, d) in sizes}}
+                        "sizes": {d.isoformat(): sizes[(t, d)] for d in self.dates if (t, d) in sizes},
+                        # each day's own label: what the topic's papers of that day were about
+                        "labels": {d.isoformat(): labels[(t, d)] for d in self.dates if (t, d) in labels}}
                        for t, label in self.topics()],
             "events": [{"date": r.date.isoformat(), "kind": r.kind, "topic": int(r.topic),
                         "others": [int(o) for o in r.others], "what": r.what} for r in self.events.itertuples()],

@@ -38,3 +38,26 @@ def map_agreement(coords: np.ndarray, topics: np.ndarray, k: int = 10) -> float:
     np.fill_diagonal(squared, np.inf)
     nearest = np.argsort(squared, axis=1, kind="stable")[:, :k]
     return float((topics[nearest] == topics[:, None]).mean())
+
+
+def _label_phrases(label: str) -> list[list[str]]:
+    label = label.split(": ", 1)[1] if label.startswith("Mixed: ") else label
+    return [[stem(w) for w in re.findall(r"[a-z][a-z\-]*[a-z]|[a-z]", p.lower())] for p in label.split(", ") if p]
+
+
+def _uses(text: str, phrases: list[list[str]]) -> bool:
+    words = [stem(w) for w in re.findall(r"[a-z][a-z\-]*[a-z]|[a-z]", text.lower())]
+    return any(p and any(words[k:k + len(p)] == p for k in range(len(words) - len(p) + 1)) for p in phrases)
+
+
+def label_coverage(texts: Sequence[str], topics: np.ndarray, labels: dict[int, str]) -> dict[int, tuple[float, float]]:
+    """Per topic: the share of its papers whose text uses one of its label's phrases, and how many
+    times more often that is than in the day's other papers (inf when none of them does)."""
+    topics = np.asarray(topics)
+    out = {}
+    for t, label in labels.items():
+        phrases = _label_phrases(label)
+        used = np.array([_uses(text, phrases) for text in texts])
+        inside, outside = used[topics == t].mean(), used[topics != t].mean() if (topics != t).any() else 0.0
+        out[t] = (float(inside), float(inside / outside) if outside else float("inf"))
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import LibraryError
 from ..plural import plural
 from ..records import as_date, as_texts
-from .tracking import TopicTracker, TrackedDay
+from .tracking import DayTopics, TopicTracker, TrackedDay, TrackedPast, earlier_neighbours
 
 
 def track_topics(library, date: dt.date, topics, ids: Iterable[str] | None = None, vectors: np.ndarray | None = None,
@@ -42,12 +42,26 @@ def track_topics(library, date: dt.date, topics, ids: Iterable[str] | None = Non
         if date in store.tracked_dates():
             return _stored_day(store, date, fit, ids)
         previous_date, previous = _previous_sizes(store, date)
-        day = (tracker or TopicTracker()).track(
-            date, fit.topics_, ids, fit.labels_, vectors, store.standing_topics(embedder.key),
-            store.latest_topics_of(ids, date), previous, previous_date)
+        tracker = tracker or TopicTracker()
+        earlier = _earlier_topics(store, date, tracker.memory_days)
+        found, matrix = library.vectors(embedder, ids=sorted(earlier)) if earlier else ([], np.zeros((0, 1)))
+        neighbours = earlier_neighbours(ids, vectors, [earlier[i] for i in found], matrix)
+        day = tracker.track(
+            DayTopics.from_model(date, fit, ids, vectors),
+            TrackedPast(store.standing_topics(embedder.key), store.latest_topics_of(ids, date),
+                        previous, previous_date, neighbours))
         if day.sizes:
             store.save_tracked_day(embedder.key, day)
     return day
+
+
+def _earlier_topics(store, date: dt.date, days: int) -> dict[str, int]:
+    """Papers tracked within ``days`` before ``date``: their topic on the latest such day."""
+    out: dict[str, int] = {}
+    for earlier in store.tracked_dates():
+        if date - dt.timedelta(days=days) <= earlier < date:
+            out.update(store.paper_topics(earlier))
+    return out
 
 
 def tracked_day(library, date: dt.date) -> TrackedDay | None:

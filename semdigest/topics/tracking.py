@@ -4,7 +4,10 @@ Each day is clustered on its own (``TopicModel``); tracking then says which of t
 continue a topic of the library, which are new, and what changed. A day topic *belongs* to a
 standing topic by the share of its papers that belong to it: a paper the library already placed
 on an earlier day (a weekend copy republishes a whole day; cross-listed papers recur) counts for
-the topic it was in, a new paper for the standing topic whose centroid is nearest. Matching is
+the topic it was in, a new paper for the topic most of its nearest earlier papers were in
+(``TrackedPast.neighbours``; ``earlier_neighbours`` finds them), or, when it has none, for the
+standing topic whose centroid is nearest. So an id continues only where most of the day topic's
+papers sit among that id's papers: a topic whose subject moved gets a new id, not the old label. Matching is
 one-to-one (``scipy.optimize.linear_sum_assignment`` on those shares) and needs a share of at
 least ``min_share`` and a cosine of at least ``min_similarity`` between the day topic's mean and
 the standing centroid, both taken around the day's mean (the cosine is waived when the papers
@@ -26,9 +29,9 @@ Events of a day (``TopicEvent.kind``):
 - ``returned``: a topic absent from the previous tracked day that recurs (matched in the second
   round); it keeps its id.
 
-A continuing topic keeps its label unless its content moved: its mean today has a cosine below
-``relabel_below`` with its centroid when it was named, and then it takes the day's label. Its
-centroid (the mean of its papers' vectors) moves halfway to the day's mean each day it recurs. Everything is deterministic: day topics are taken in their
+A topic's label on a day is that day's own label (what its papers of the day are about); its
+standing label is its latest. Its centroid (the mean of its papers' vectors) moves halfway to the
+day's mean each day it recurs. Everything is deterministic: day topics are taken in their
 id order (largest first), standing topics in id order, and new ids count up from the largest.
 """
 
@@ -37,11 +40,68 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 from ..records import TOPIC_EVENTS, StandingTopic, TopicEvent
+
+
+@dataclass(frozen=True)
+class DayTopics:
+    """A day's fitted topics, what ``TopicTracker.track`` matches: ``topics`` (``TopicModel.topics_``:
+    id, label, terms, centroid); ``ids``, ``labels``, ``vectors``: each paper, its day topic id
+    and its unit vector."""
+
+    date: dt.date
+    topics: Sequence
+    ids: Sequence[str]
+    labels: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def from_model(cls, date: dt.date, model, ids: Sequence[str], vectors: np.ndarray) -> "DayTopics":
+        """From a fitted TopicModel and the ids and vectors it was fitted on, in that order."""
+        return cls(date, model.topics_, list(ids), model.labels_, vectors)
+
+
+@dataclass(frozen=True)
+class TrackedPast:
+    """What the library knew before the day: its standing topics, the standing topic of papers
+    placed on earlier days (``known``: the latest), and the previous tracked day's sizes by
+    standing id."""
+
+    standing: Sequence[StandingTopic] = ()
+    known: Mapping[str, int] = field(default_factory=dict)
+    previous: Mapping[int, int] = field(default_factory=dict)
+    previous_date: dt.date | None = None
+    neighbours: Mapping[str, Sequence[int]] = field(default_factory=dict)  # new paper -> its nearest earlier papers' topics
+
+
+def earlier_neighbours(ids: Sequence[str], vectors: np.ndarray, earlier_topics: Sequence[int],
+                       earlier_vectors: np.ndarray, k: int = 10) -> dict[str, tuple[int, ...]]:
+    """For each paper, the topics of its ``k`` nearest earlier papers (cosine), nearest first."""
+    if not len(earlier_topics) or not len(ids):
+        return {}
+    topics = np.asarray(earlier_topics)
+    k = min(k, len(topics))
+    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(earlier_vectors, dtype=np.float32).T
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    ranked = np.take_along_axis(nearest, np.argsort(-np.take_along_axis(similarity, nearest, axis=1), axis=1,
+                                                    kind="stable"), axis=1)
+    return {i: tuple(int(t) for t in topics[row]) for i, row in zip(ids, ranked)}
+
+
+def mostly(topics: Sequence[int]) -> int | None:
+    """The topic most of these are in (ties: the nearest first), or None."""
+    if not len(topics):
+        return None
+    counts: dict[int, int] = {}
+    for t in topics:
+        counts[t] = counts.get(t, 0) + 1
+    return max(counts, key=lambda t: (counts[t], -list(topics).index(t)))
 
 
 @dataclass
@@ -93,23 +153,20 @@ class TrackedDay:
         return f"TrackedDay({self.date}, topics={len(self.sizes)}, carried={self.carried:.0%}, {events})"
 
 
-class TopicTracker:
+class TopicTracker(BaseEstimator):
     """Match a day's topics to the library's standing topics.
 
     Parameters
     ----------
-    min_share : float, default=0.35
+    min_share : float, default=0.5
         A day topic continues a standing topic when at least this share of its papers belong to
-        it (papers seen before: the topic they were in; new papers: the nearest centroid).
+        it (papers seen before: the topic they were in; new papers: the topic most of their
+        nearest earlier papers were in, else the nearest centroid).
     min_similarity : float, default=0.5
         ... and the cosine between the day topic's mean and the standing centroid, both taken
         around the day's mean vector, is at least this (waived when papers seen before alone make
         ``min_share``). On the 14 shared days a topic and its continuation had 0.65-0.91 and
         different subjects mostly below 0.5 (raw cosines: 0.90-0.98 against 0.6-0.93).
-    relabel_below : float, default=0.7
-        A continuing topic takes the day's label when the cosine between its mean today and its
-        centroid when it was named is below this: its content moved. On the 14 shared days 0.7
-        renewed 18 labels in 79 recurrences (0.6: 4, with labels that no longer fitted; 0.8: 34).
     change : float, default=1.5
         Grew / shrank: the topic's share of the day's papers is at least ``change`` times / at
         most 1/``change`` times its share on the previous tracked day ...
@@ -120,49 +177,33 @@ class TopicTracker:
 
     Examples
     --------
-    >>> day = TopicTracker().track(date, model.topics_, ids, model.labels_, matrix,  # doctest: +SKIP
-    ...                            standing=[], known={}, previous={})
+    >>> day = TopicTracker().track(DayTopics.from_model(date, model, ids, matrix), TrackedPast())  # doctest: +SKIP
     >>> day.events[0].kind                                                            # doctest: +SKIP
     'born'
     """
 
-    _parameter_constraints = {"min_share": (0, 1), "min_similarity": (-1, 1), "relabel_below": (-1, 1),
-                              "change": (1, None), "min_change": (0, None), "memory_days": (0, None)}
+    _parameter_constraints = {
+        "min_share": [Interval(Real, 0, 1, closed="both")],
+        "min_similarity": [Interval(Real, -1, 1, closed="both")],
+        "change": [Interval(Real, 1, None, closed="left")],
+        "min_change": [Interval(Integral, 0, None, closed="left")],
+        "memory_days": [Interval(Integral, 0, None, closed="left")],
+    }
 
-    def __init__(self, min_share=0.35, min_similarity=0.5, relabel_below=0.7, change=1.5, min_change=5,
+    def __init__(self, min_share=0.5, min_similarity=0.5, change=1.5, min_change=5,
                  memory_days=28):
         self.min_share = min_share
         self.min_similarity = min_similarity
-        self.relabel_below = relabel_below
         self.change = change
         self.min_change = min_change
         self.memory_days = memory_days
 
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self._parameter_constraints}
-
-    def __repr__(self) -> str:
-        return f"TopicTracker({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
-
-    def _validate_params(self) -> None:
-        for name, (low, high) in self._parameter_constraints.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Real) or value < low or (high is not None and value > high):
-                raise ValueError(f"TopicTracker: {name}={value!r} must be a number from {low} to {high or 'up'}")
-
-    def track(self, date: dt.date, topics: Sequence, ids: Sequence[str], labels, vectors,
-              standing: Sequence[StandingTopic], known: Mapping[str, int], previous: Mapping[int, int],
-              previous_date: dt.date | None = None) -> TrackedDay:
-        """Give the day's topics their standing ids.
-
-        ``topics``: the day's topics (``TopicModel.topics_``: id, label, terms, centroid);
-        ``ids``, ``labels``, ``vectors``: each paper, its day topic id and its unit vector;
-        ``standing``: the library's topics; ``known``: the standing topic of papers placed on
-        earlier days (the latest); ``previous``: standing id -> size on the previous tracked day.
-        """
+    def track(self, today: DayTopics, past: TrackedPast) -> TrackedDay:
+        """Give the day's topics their standing ids, given what the library knew before the day."""
         self._validate_params()
-        ids, labels = list(ids), np.asarray(labels, dtype=int)
-        X = np.asarray(vectors, dtype=np.float32)
+        date, topics, ids = today.date, today.topics, list(today.ids)
+        labels, X = np.asarray(today.labels, dtype=int), np.asarray(today.vectors, dtype=np.float32)
+        standing, known, previous, previous_date = past.standing, past.known, past.previous, past.previous_date
         day = sorted(topics, key=lambda t: t.id)
         before = {"previous_date": previous_date, "previous": dict(previous),
                   "previous_labels": {t.id: t.label for t in standing if t.id in previous}}
@@ -182,6 +223,7 @@ class TopicTracker:
         recent = [t for t in sorted(standing, key=lambda t: t.id) if t.id not in previous and t.last_seen
                   and abs((date - t.last_seen).days) <= self.memory_days]
 
+        known = {**{i: t for i, near in past.neighbours.items() if (t := mostly(near)) is not None}, **known}
         first = _Round(active, ids, rows, Xc, sizes, centres, middle, known, self)
         matched = first.assign(range(len(day)))
         second = _Round(recent, ids, rows, Xc, sizes, centres, middle, known, self)
@@ -191,7 +233,7 @@ class TopicTracker:
         for j, (i, kind) in sorted({**{j: (i, "kept") for j, i in matched.items()},
                                     **{j: (i, "returned") for j, i in returned.items()}}.items()):
             old = (first if kind == "kept" else second).candidates[i]
-            changed[old.id] = self._continue(old, day[j], means[j], centres[j], middle, date)
+            changed[old.id] = self._continue(old, day[j], means[j], date)
             standing_of[j] = old.id
             if kind == "returned":
                 events.append(TopicEvent(date, "returned", old.id))
@@ -244,15 +286,11 @@ class TopicTracker:
             topics=[changed[t] for t in sorted(changed)], **before,
         )
 
-    def _continue(self, old: StandingTopic, today, mean: np.ndarray, centre: np.ndarray, middle: np.ndarray,
-                  date: dt.date) -> StandingTopic:
-        """The standing topic after a day it recurs: its centroid halfway to today's mean; its label
-        kept unless the content moved from what it was named for (``centre``: today's mean around
-        the day's middle), and then it takes the day's label."""
-        named = np.asarray(old.named, dtype=np.float32)
-        moved = float(centre @ _unit(named - middle)) < self.relabel_below
-        return replace(old, label=today.label if moved else old.label,
-                       terms=tuple(today.terms) if moved else old.terms, named=mean if moved else named,
+    @staticmethod
+    def _continue(old: StandingTopic, today, mean: np.ndarray, date: dt.date) -> StandingTopic:
+        """The standing topic after a day it recurs: the day's label (what its papers of the day are
+        about), its centroid halfway to today's mean."""
+        return replace(old, label=today.label, terms=tuple(today.terms), named=mean,
                        centroid=((np.asarray(old.centroid, dtype=np.float32) + mean) / 2).astype(np.float32),
                        first_seen=min(old.first_seen or date, date), last_seen=max(old.last_seen or date, date))
 
@@ -271,10 +309,12 @@ class _Round:
             return
         C = _unit(np.array([t.centroid for t in candidates], dtype=np.float32) - middle)
         column = {t.id: n for n, t in enumerate(candidates)}
-        vote = np.argmax(X @ C.T, axis=1)  # new papers: the nearest centroid
+        # papers placed before, or whose nearest earlier papers were mostly in one topic, vote for it
+        # (for no candidate if it is not one); the others for the nearest centroid
         seen = np.array([column.get(known.get(i), -1) for i in ids])
-        vote = np.where(seen >= 0, seen, vote)
-        np.add.at(self.share, (rows, vote), 1)
+        vote = np.where(seen >= 0, seen, np.argmax(X @ C.T, axis=1))
+        counted = np.array([i not in known for i in ids]) | (seen >= 0)
+        np.add.at(self.share, (rows[counted], vote[counted]), 1)
         np.add.at(self.known_share, (rows[seen >= 0], seen[seen >= 0]), 1)
         self.share /= sizes[:, None]
         self.known_share /= sizes[:, None]

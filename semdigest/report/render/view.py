@@ -70,6 +70,8 @@ class TopicSection:
     papers_text: str  # "12 papers"
     confidence: str   # ", confidence 0.81", or ""
     terms: str
+    representative: str  # its most representative titles, "; "-joined ("" when none)
+    subtopics: str       # "label (size); ..." when it has more than one sub-topic, else ""
     papers: list[PaperRow]
 
 
@@ -175,8 +177,21 @@ def topics(data: DayData) -> list[TopicSection]:
     day = data.map
     return [TopicSection(t.id, t.label, t.size, plural(t.size, "paper"),
                          "" if math.isnan(t.confidence) else f", confidence {t.confidence:.2f}", ", ".join(t.terms),
-                         [_paper(row, data) for row in day.papers[day.papers["topic"] == t.id].itertuples()])
+                         "; ".join(t.representative_titles[:3]), _subtopics(day, t.id),
+                         [_paper(row, data) for row in _central_first(day.papers[day.papers["topic"] == t.id])])
             for t in day.topics]
+
+
+def _subtopics(day, topic_id: int) -> str:
+    inside = [t for t in day.subtopics if t.parent == topic_id]
+    return "; ".join(f"{t.label} ({t.size})" for t in inside) if len(inside) > 1 else ""
+
+
+def _central_first(papers):
+    """A topic's papers, the most representative first (arXiv id on a tie)."""
+    if "centrality" in papers:
+        papers = papers.sort_values(["centrality", "arxiv_id"], ascending=[False, True], kind="stable")
+    return papers.itertuples()
 
 
 def _paper(row, data: DayData) -> PaperRow:

@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
+from .interest import Interest, Reference
+
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
 
 
