@@ -32,6 +32,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if not SHARED.is_dir():
         raise pytest.UsageError(f"the tests read the real digests in {SHARED}; put shared/ beside the checkout")
+    for item in items:  # the seeds library embeds 514 real papers (about a minute): never in the fast lane
+        if "seeds_library" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ from semdigest.readers import read
 from .conftest import DAILY, SEED_000, SEED_004
 from .helpers import digest_slice, run_cli
 
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
+
 
 @pytest.fixture(scope="module")
 def seed_texts():

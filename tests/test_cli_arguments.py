@@ -104,6 +104,7 @@ def test_json_and_csv_exclude_each_other_wherever_both_exist():
     assert both >= 4  # parse, rank, trends, novelty
 
 
+@pytest.mark.slow
 def test_day_refuses_topic_settings_it_cannot_meet_before_it_ingests(tmp_path):
     digest = digest_slice(DAILY / "2026-06-04.md", tmp_path / "2026-06-04.md", 12)
     library = tmp_path / "library.sqlite"
@@ -116,6 +117,7 @@ def test_day_refuses_topic_settings_it_cannot_meet_before_it_ingests(tmp_path):
         assert not library.exists() and not (tmp_path / "report").exists()
 
 
+@pytest.mark.slow
 def test_topics_refuses_more_topics_than_its_papers_allow(seeds_library):
     result = run_cli("topics", "--n-topics", "500", "--library", seeds_library.path)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from semdigest.store.copy import summary
 from semdigest.records import Interest
 from semdigest.library import Library
@@ -13,6 +15,7 @@ from semdigest.neighbors import related
 from .helpers import run_cli
 
 
+@pytest.mark.slow
 def test_sqlite_to_postgres_and_back_loses_nothing(seeds_library, postgres_server, tmp_path):
     source = str(tmp_path / "source.sqlite")
     assert run_cli("library", "copy", str(seeds_library.path), source).returncode == 0

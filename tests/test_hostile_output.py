@@ -165,6 +165,7 @@ def test_parse_csv_neutralises_formulas_in_titles_and_authors(tmp_path, capsys):
 
 @pytest.mark.parametrize("command", [["day", "{digest}"], ["map", "--date", "2026-06-04"], ["trends"]],
                          ids=["day", "map", "trends"])
+@pytest.mark.slow
 def test_an_out_folder_with_the_users_own_files_is_refused_in_one_line(command, tmp_path):
     digest = digest_slice(DAILY / "2026-06-04.md", tmp_path / "2026-06-04.md", 3)
     mine = tmp_path / "mine"

@@ -59,6 +59,7 @@ def test_an_interest_is_stored_whole_and_in_order(tmp_path):
             library.interest("mine")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
 def test_a_library_made_before_interests_gets_their_tables_and_a_read_only_one_still_opens(other_user_folder):
     folder = other_user_folder

@@ -19,6 +19,8 @@ from semdigest.readers import read
 from .conftest import DAILY, SEED_000, SEED_004
 from .helpers import digest_slice, run_cli, same_category_precision
 
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
+
 
 def test_seeds_neighbour_quality_floor(seeds_library):
     ids, matrix = seeds_library.vectors()

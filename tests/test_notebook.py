@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from semdigest.neighbors import related
+
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
 

@@ -25,6 +25,8 @@ from semdigest.report.render import LIBRARY_MAP_HTML, LIBRARY_MAP_PNG
 
 from .conftest import DAILY, SEED_000, SEED_004
 
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
+
 CS_DAYS = ("2026-06-01", "2026-06-04", "2026-06-08")
 PLANTED_DAY = dt.date(2026, 6, 9)
 WEEKEND = ("2026-06-12", "2026-06-13", "2026-06-14")

@@ -51,6 +51,7 @@ def _count(server, schema: str) -> int:
     return server.admin(f"SELECT count(*) FROM {schema}.papers")[0][0][0]
 
 
+@pytest.mark.slow
 def test_the_password_never_shows(roles, tmp_path, monkeypatch):
     url = roles.url(f"t_{uuid.uuid4().hex[:8]}", user="alice", password=PASSWORD)
     with Library.open(url) as library:
@@ -93,6 +94,7 @@ def test_a_read_only_role_queries_and_gets_one_line_when_it_writes(roles, tmp_pa
     assert _count(roles, schema) == 4
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
     url = f"postgresql://bob:{PASSWORD}@/lab?host={tmp_path}&schema=lab"  # no server listens there
     line = _one_line_error(run_cli("related", "2606.00001", "--library", url))
@@ -153,6 +155,7 @@ DROPPED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_connection_dropped_mid_ingest_is_one_line_and_nothing_is_kept(postgres_server, tmp_path):
     schema = f"t_{uuid.uuid4().hex[:8]}"
     url = postgres_server.url(schema)

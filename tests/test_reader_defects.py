@@ -155,6 +155,7 @@ def test_an_undated_file_is_redated_only_when_asked(store_url, tmp_path):
         assert {v for v in _first_seen(library).values()} == {(dt.date(2026, 6, 9), ("2026-06-09",))}
 
 
+@pytest.mark.slow
 def test_ingest_redate_repairs_a_wrong_date_from_the_command_line(tmp_path):
     listing = digest_slice(DAILY / "2026-06-09.md", tmp_path / "listing.md", 2)
     where = ("--library", tmp_path / "library.sqlite", "--backend", "torch-fp32")  # no backend measurement
@@ -197,6 +198,7 @@ def _with_lone_surrogate(tmp_path):
     return path, record
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_is_replaced_at_reading_and_every_output_writes(tmp_path):
     path, record = _with_lone_surrogate(tmp_path)
     paper = next(p for p in read(path) if p.arxiv_id == record["id"])
@@ -224,6 +226,7 @@ def test_a_digest_with_cr_only_line_endings_reads_like_the_original(tmp_path):
     assert read(path).papers == tuple(dataclasses.replace(p, source=str(path)) for p in read(MARKDOWN).papers)
 
 
+@pytest.mark.slow
 def test_a_digest_cut_at_50_kb_is_incomplete_in_the_summary_and_the_exit_status(tmp_path):
     path = tmp_path / MARKDOWN.name
     path.write_bytes(MARKDOWN.read_bytes()[:50_000])
@@ -234,6 +237,7 @@ def test_a_digest_cut_at_50_kb_is_incomplete_in_the_summary_and_the_exit_status(
     assert run_cli("parse", MARKDOWN).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_table_of_contents_without_entries_makes_an_incomplete_report_not_a_holiday(tmp_path):
     text = MARKDOWN.read_text(encoding="utf-8")
     path = tmp_path / "2026-06-01.md"
@@ -285,6 +289,7 @@ def test_readers_refuse_ids_with_no_real_month(month):
     assert split_arxiv_id(f"hep-th/99{month}001") is None and canonical_id(f"26{month}.01234") is None
 
 
+@pytest.mark.slow
 def test_interests_take_every_form_related_takes(tmp_path):
     library = tmp_path / "library.sqlite"
     Library.open(library).close()

@@ -76,6 +76,7 @@ def _no_missing_marker(text: str) -> None:
     assert not re.search(r"\b(nan|NaN|None|<NA>|null|undefined)\b", text), text
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(days(), st.sampled_from(["", "digest.md: 3 new"]))
 def test_every_writer_renders_every_paper_with_any_field_missing(day_and_earlier, summary):
@@ -150,6 +151,7 @@ def _day_report(library, digest, out):
         return day_report(library, digest, out)
 
 
+@pytest.mark.slow
 def test_a_day_with_a_missing_tldr_renders_it_everywhere(tmp_path):
     # 2026-06-02 has a paper (2606.01400) whose every summary field is a generator fallback:
     # `semdigest day` ended in AttributeError: 'float' object has no attribute 'replace'.

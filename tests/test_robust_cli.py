@@ -60,6 +60,7 @@ def _with_closed_stdout(*args) -> subprocess.CompletedProcess:
     ["related", "2606.04092", "--library", "{library}"],
     ["search", "optimal transport", "--library", "{library}"],
 ], ids=["parse-json", "parse-csv", "related", "search"])
+@pytest.mark.slow
 def test_output_into_a_closed_pipe_ends_quietly(command, small_library):
     result = _with_closed_stdout(*(str(a).format(library=small_library) for a in command))
     _no_traceback(result)
@@ -99,6 +100,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, says", REFUSED, ids=[" ".join(args) for args, _ in REFUSED])
 def test_values_out_of_range_are_refused_in_one_line(args, says, small_library):
     result = run_cli(*args, "--library", small_library)
@@ -113,6 +115,7 @@ def test_related_finds_the_paper_however_its_id_is_written(written, small_librar
     assert result.stdout.startswith("3 hits for 2606.04092 (Optimal Transport Flow Matching by Design)")
 
 
+@pytest.mark.slow
 def test_parse_good_and_bad_reads_the_good_names_the_bad_and_says_so_in_its_exit_status(tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_text("no digest here\n")
@@ -127,6 +130,7 @@ def test_parse_good_and_bad_reads_the_good_names_the_bad_and_says_so_in_its_exit
     assert "1  some files could not be read" in run_cli("ingest", "--help").stdout
 
 
+@pytest.mark.slow
 def test_an_empty_folder_given_to_parse_or_ingest_holds_no_digest(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()

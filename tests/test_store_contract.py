@@ -119,6 +119,7 @@ def test_ingest_embeds_once_and_reuses_vectors_across_copies(store_url, tmp_path
 
 # -- filters and top-k against exact ------------------------------------------------------------
 
+@pytest.mark.slow
 def test_filters_run_in_the_store(store_url):
     library = Library.open(store_url)
     for day in ("2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12", "2026-06-13"):
@@ -193,6 +194,7 @@ CRASH = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_ingest_leaves_the_library_as_before(store_url, tmp_path):
     first = digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 6)
     second = digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 8)
@@ -208,6 +210,7 @@ def test_kill_9_mid_ingest_leaves_the_library_as_before(store_url, tmp_path):
     assert _counts(store_url) == (14, 14, 14, 14)
 
 
+@pytest.mark.slow
 def test_two_writers_at_once_both_land(store_url, tmp_path):
     slices = [digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 12),
               digest_slice(DAILY / "2026-06-10.md", tmp_path / "2026-06-10.md", 12)]
@@ -230,6 +233,7 @@ def _snapshot(store_url: str, server) -> str:
     return repr(rows)
 
 
+@pytest.mark.slow
 def test_a_foreign_file_or_schema_is_refused_and_left_untouched(store_url, request):
     server = None
     if _is_postgres(store_url):

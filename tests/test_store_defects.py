@@ -68,6 +68,7 @@ FOLD_THEN_WAIT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_kill_during_an_index_fold_keeps_the_index_and_ingest_repairs_a_lost_one(seeds_copy, tmp_path):
     with Library.open(seeds_copy) as library:
         state = library.rebuild_index()  # every vector in the HNSW file
@@ -104,6 +105,7 @@ def test_a_kill_during_an_index_fold_keeps_the_index_and_ingest_repairs_a_lost_o
 
 # -- 11. a damaged index file ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_damaged_index_file_is_found_by_check_and_rebuilt_before_any_search(seeds_copy):
     with Library.open(seeds_copy) as library:
         state = library.rebuild_index()
@@ -173,6 +175,7 @@ def _as_other_user(*args) -> subprocess.CompletedProcess:
 
 # -- 9. passwords: help texts, summaries, URL typos -----------------------------------------------
 
+@pytest.mark.slow
 def test_the_password_in_semdigest_library_never_shows_in_any_help():
     url = f"postgresql://alice:{PASSWORD}@db.example.org/papers"
     for command in (("related",), ("ingest",), ("interests", "add"), ("interests", "list"), ("interests", "remove"),
@@ -190,6 +193,7 @@ def test_the_password_in_semdigest_library_never_shows_in_any_help():
     f"postgresql://alice:{PASSWORD}@[::1/papers",                              # an unclosed [
     "sqlite:///library.sqlite",                                                # not a library URL
 ])
+@pytest.mark.slow
 def test_a_url_typo_is_one_line_without_the_password_and_creates_nothing(tmp_path, typo):
     for args in (("related", "2602.04994"), ("library", "check")):
         result = subprocess.run([sys.executable, "-m", "semdigest", *args, "--library", typo], cwd=tmp_path,
@@ -200,6 +204,7 @@ def test_a_url_typo_is_one_line_without_the_password_and_creates_nothing(tmp_pat
     assert list(tmp_path.iterdir()) == []  # no folder or SQLite file named after the URL
 
 
+@pytest.mark.slow
 def test_vectors_add_to_a_server_shows_no_password(postgres_server, tmp_path):
     # the run's server trusts local connections, so a password in the URL is accepted and unused
     url = postgres_server.url(f"t_{uuid.uuid4().hex[:8]}", password=PASSWORD)
@@ -242,6 +247,7 @@ def store_url(request, tmp_path):
     return request.getfixturevalue("postgres_server").url(f"t_{uuid.uuid4().hex[:12]}")
 
 
+@pytest.mark.slow
 def test_vectors_add_replaces_vectors_that_exist_and_says_what_it_did(store_url, tmp_path):
     digest = read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 6))
     ids = [p.arxiv_id for p in digest.papers]
@@ -273,6 +279,7 @@ def test_vectors_add_replaces_vectors_that_exist_and_says_what_it_did(store_url,
 
 # -- messages: one line, the right one, in time ---------------------------------------------------
 
+@pytest.mark.slow
 def test_a_damaged_or_special_library_file_is_one_line_that_names_what_is_wrong(tmp_path):
     path = tmp_path / "lib.sqlite"
     with Library.open(path) as library:
@@ -327,6 +334,7 @@ DROPPED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_connection_lost_mid_write_is_one_line_with_no_error_ignored_line(postgres_server, tmp_path):
     source = tmp_path / "source.sqlite"
     with Library.open(source) as library:

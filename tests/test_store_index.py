@@ -117,6 +117,7 @@ def test_ingest_grows_the_tail_and_folds_it_into_the_hnsw_file(tmp_path):
     library.close()
 
 
+@pytest.mark.slow
 def test_a_deleted_truncated_foreign_or_stale_index_is_rebuilt_by_the_next_query(seeds_copy, tmp_path):
     library = Library.open(seeds_copy)
     library.rebuild_index()
@@ -198,6 +199,7 @@ def test_read_paths_load_no_model_and_no_torch(seeds_library):
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_vectors_from_elsewhere_are_checked_then_searchable(tmp_path):
     library = Library.open(tmp_path / "lib.sqlite")
     digest = read(digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 12))
@@ -223,6 +225,7 @@ def test_vectors_from_elsewhere_are_checked_then_searchable(tmp_path):
         assert related(library, ids[0], k=3)[0].score == pytest.approx(float(np.max(vectors[1:] @ vectors[0])), abs=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [1, 2, 8])
 def test_tiny_libraries_answer_related_search_and_the_day(tmp_path, n):
     path = tmp_path / "lib.sqlite"
@@ -237,6 +240,7 @@ def test_tiny_libraries_answer_related_search_and_the_day(tmp_path, n):
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_a_damaged_library_file_is_refused_for_writes_and_named_for_reads(tmp_path):
     path = tmp_path / "lib.sqlite"
     with Library.open(path) as library:
@@ -257,6 +261,7 @@ def test_a_damaged_library_file_is_refused_for_writes_and_named_for_reads(tmp_pa
         assert result.returncode == 0 or "damaged" in result.stderr or "not a usable" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
 def test_a_read_only_folder_is_queried_and_a_new_library_there_is_a_clear_error(seeds_library, other_user_folder):
     folder = other_user_folder

@@ -27,6 +27,8 @@ from semdigest.topics.evaluation import label_collisions, label_coverage, map_ag
 from .conftest import DAILY, EXAMPLE, SEED_000
 from .helpers import digest_slice, run_cli
 
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
+
 DAYS = ("2026-06-04", "2026-06-12")
 
 

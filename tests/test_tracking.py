@@ -27,6 +27,8 @@ from semdigest.topics.tracking import DayTopics, TopicTracker, TrackedPast
 from .conftest import DAILY
 from .helpers import run_cli
 
+pytestmark = pytest.mark.slow  # each test embeds real digests with the model or runs it in a subprocess
+
 DAYS = [dt.date(2026, 6, d) for d in (11, 12, 13, 14)]
 WEEKEND = DAYS[1:]
 
