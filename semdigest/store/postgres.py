@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper, StandingTopic, TopicEvent
-from . import merge
+from . import arxiv_columns, merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 from .urls import masked
 
@@ -249,6 +249,25 @@ class PostgresStore(PaperStore):
             "SELECT has_table_privilege(%s, 'INSERT')", (f"{_quote(self.schema)}.papers",)).fetchone()[0]
         if tables and not {"map_points", "interest_vectors", *_TRACKING_TABLES} <= tables and not self.read_only:
             self._add_schema()
+        self._add_arxiv_columns()
+
+    def _add_arxiv_columns(self) -> None:
+        """arXiv's metadata columns (store/arxiv_columns.py), added where missing and this role may."""
+        def present() -> set[str]:
+            return {r[0] for r in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = 'papers'",
+                (self.schema,))}
+        have = present()
+        if not self.read_only and arxiv_columns.add_statements("postgres", "papers", have):
+            try:
+                with self.conn.transaction():
+                    self._lock()
+                    for statement in arxiv_columns.add_statements("postgres", "{s}.papers", present()):
+                        self.conn.execute(self._q(statement))
+                have = present()
+            except self._psycopg.errors.InsufficientPrivilege:
+                pass  # a role that may write rows but not alter tables: no arXiv metadata kept
+        self.columns = PAPER_COLUMNS + tuple(c for c in arxiv_columns.COLUMNS if c in have)
 
     def _add_schema(self) -> None:
         """The tables added after the schema shipped, in an older library this role may write."""
@@ -410,27 +429,40 @@ class PostgresStore(PaperStore):
 
     # -- papers -----------------------------------------------------------------------------
 
-    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[merge.Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False,
+                      backfill: bool = False) -> list[merge.Upsert]:
         papers = list(papers)
         redone = self._replace_dates(papers) if replace_dates else {}
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
-        plans = merge.plan_upserts(papers, stored, redone)
-        columns = ", ".join(PAPER_COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in PAPER_COLUMNS[1:])
+        if backfill:
+            plans = merge.plan_backfill(papers, stored)
+        else:
+            plans = merge.plan_upserts(papers, stored, redone, self._never_in_a_digest(list(stored)))
+        columns = ", ".join(self.columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns[1:])
+        extra = len(self.columns) > len(PAPER_COLUMNS)
         changed = [(incoming, plan) for incoming, plan in zip(papers, plans) if plan.status != "unchanged"]
         cursor = self.conn.cursor()
         if changed:
             cursor.executemany(self._q(
-                f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(PAPER_COLUMNS))}) "
+                f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(self.columns))}) "
                 f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}"),
-                [_row(plan.paper, plan.summary_date) for _, plan in changed])
+                [_row(plan.paper, plan.summary_date) + (arxiv_columns.values(plan.paper, "postgres") if extra else ())
+                 for _, plan in changed])
             cursor.execute(self._q("DELETE FROM {s}.paper_categories WHERE arxiv_id = ANY(%s)"),
                            ([i.arxiv_id for i, _ in changed],))
             cursor.executemany(self._q("INSERT INTO {s}.paper_categories VALUES (%s, %s) ON CONFLICT DO NOTHING"),
                                [(c, i.arxiv_id) for i, plan in changed for c in plan.paper.categories])
-        cursor.executemany(self._q("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"),
-                           [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
+        if not backfill:
+            cursor.executemany(self._q("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"),
+                               [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
+
+    def _never_in_a_digest(self, ids: list[str]) -> set[str]:
+        """Of these stored papers, those only a backfill brought: no appearance in any digest."""
+        seen = {r[0] for r in self.conn.execute(
+            self._q("SELECT DISTINCT arxiv_id FROM {s}.appearances WHERE arxiv_id = ANY(%s)"), (ids,))}
+        return set(ids) - seen
 
     def _replace_dates(self, papers: list[Paper]) -> dict[str, merge.Redated]:
         """Drop the appearances the papers replace (merge.replaced_appearances)."""
@@ -445,22 +477,22 @@ class PostgresStore(PaperStore):
         return merge.redated(dropped, remaining)
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
-        columns = ", ".join(PAPER_COLUMNS)
+        columns = ", ".join(self.columns)
         rows = self.conn.execute(self._q(f"SELECT {columns} FROM {{s}}.papers WHERE arxiv_id = ANY(%s)"), (ids,))
-        return {row[0]: (_paper(row), row[PAPER_COLUMNS.index("summary_date")]) for row in rows}
+        return {row[0]: (_paper(row, self.columns), row[PAPER_COLUMNS.index("summary_date")]) for row in rows}
 
     def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
         return {i: paper for i, (paper, _) in self._stored_with_summary_dates(list(ids)).items()}
 
     def iter_papers(self, where: PaperFilter = PaperFilter()) -> Iterator[tuple[Paper, list[str]]]:
         condition, params = self._where(where)
-        columns = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
+        columns = ", ".join(f"p.{c}" for c in self.columns)
         with self.conn.cursor() as cursor:
             cursor.execute(self._q(
                 f"SELECT {columns}, (SELECT string_agg(a.date, ' ' ORDER BY a.date) FROM {{s}}.appearances a "
                 f"WHERE a.arxiv_id = p.arxiv_id) FROM {{s}}.papers p WHERE {condition} ORDER BY p.arxiv_id"), params)
             for row in cursor:
-                yield _paper(row[:-1]), (row[-1] or "").split()
+                yield _paper(row[:-1], self.columns), (row[-1] or "").split()
 
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         condition, params = self._where(where)
@@ -955,13 +987,14 @@ def _row(paper: Paper, summary_date: dt.date | None) -> tuple:
     )
 
 
-def _paper(row: tuple) -> Paper:
-    values = dict(zip(PAPER_COLUMNS, row))
+def _paper(row: tuple, columns: tuple[str, ...] = PAPER_COLUMNS) -> Paper:
+    values = dict(zip(columns, row))
     values["date"] = values.pop("first_seen")
     values.pop("summary_date")
     values["authors"] = tuple(values["authors"])
     values["categories"] = tuple(values["categories"])
     values["flagged"] = bool(values["flagged"])
+    values.update(arxiv_columns.fields(values))
     return Paper(**values)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import LibraryError
 from ..records import SUMMARY_FIELDS, Paper, StandingTopic, TopicEvent
-from . import merge
+from . import arxiv_columns, merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 
 if TYPE_CHECKING:
@@ -191,6 +191,7 @@ class SQLiteStore(PaperStore):
                 self.conn.executemany("INSERT INTO meta VALUES (?, ?)", [
                     ("application", APPLICATION), ("schema_version", SCHEMA_VERSION),
                     ("library_id", uuid.uuid4().hex)])
+            self._add_arxiv_columns()
             return
         meta = dict(self.conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
         if meta.get("application") != APPLICATION:
@@ -207,6 +208,18 @@ class SQLiteStore(PaperStore):
             with self.write(check=False):
                 for statement in filter(str.strip, ADDED_SCHEMA.split(";")):
                     self.conn.execute(statement)
+        self._add_arxiv_columns()
+
+    def _add_arxiv_columns(self) -> None:
+        """arXiv's metadata columns (store/arxiv_columns.py), added where missing and writable."""
+        present = {row[1] for row in self.conn.execute("PRAGMA table_info(papers)")}
+        missing = arxiv_columns.add_statements("sqlite", "papers", present)
+        if missing and not self.read_only:
+            with self.write(check=False):
+                for statement in missing:
+                    self.conn.execute(statement)
+            present |= set(arxiv_columns.COLUMNS)
+        self.columns = PAPER_COLUMNS + tuple(c for c in arxiv_columns.COLUMNS if c in present)
 
     @contextmanager
     def _translating_errors(self) -> Iterator[None]:
@@ -278,20 +291,34 @@ class SQLiteStore(PaperStore):
 
     # -- papers -----------------------------------------------------------------------------
 
-    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[merge.Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False,
+                      backfill: bool = False) -> list[merge.Upsert]:
         papers = list(papers)
         redone = self._replace_dates(papers) if replace_dates else {}
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
-        plans = merge.plan_upserts(papers, stored, redone)
+        if backfill:
+            plans = merge.plan_backfill(papers, stored)
+        else:
+            plans = merge.plan_upserts(papers, stored, redone, self._never_in_a_digest(list(stored)))
         changed = [plan for plan in plans if plan.status != "unchanged"]
-        self.conn.executemany(f"INSERT OR REPLACE INTO papers VALUES ({', '.join('?' * len(PAPER_COLUMNS))})",
-                              [_row(plan.paper, plan.summary_date) for plan in changed])
+        extra = len(self.columns) > len(PAPER_COLUMNS)
+        self.conn.executemany(
+            f"INSERT OR REPLACE INTO papers ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})",
+            [_row(plan.paper, plan.summary_date) + (arxiv_columns.values(plan.paper, "sqlite") if extra else ())
+             for plan in changed])
         self.conn.executemany("DELETE FROM paper_categories WHERE arxiv_id = ?", [(p.paper.arxiv_id,) for p in changed])
         self.conn.executemany("INSERT INTO paper_categories VALUES (?, ?)",
                               [(c, p.paper.arxiv_id) for p in changed for c in p.paper.categories])
-        self.conn.executemany("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
-                              [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
+        if not backfill:
+            self.conn.executemany("INSERT OR IGNORE INTO appearances VALUES (?, ?, ?)",
+                                  [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
+
+    def _never_in_a_digest(self, ids: list[str]) -> set[str]:
+        """Of these stored papers, those only a backfill brought: no appearance in any digest."""
+        seen = {row[0] for chunk in _chunks(ids) for row in self.conn.execute(
+            f"SELECT DISTINCT arxiv_id FROM appearances WHERE arxiv_id IN ({_marks(chunk)})", chunk)}
+        return set(ids) - seen
 
     def _replace_dates(self, papers: list[Paper]) -> dict[str, merge.Redated]:
         """Drop the appearances the papers replace (merge.replaced_appearances)."""
@@ -307,12 +334,12 @@ class SQLiteStore(PaperStore):
         return merge.redated(dropped, remaining)
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
-        columns = ", ".join(PAPER_COLUMNS)
+        columns = ", ".join(self.columns)
         found = {}
         for chunk in _chunks(ids):
             for row in self.conn.execute(f"SELECT {columns} FROM papers WHERE arxiv_id IN ({_marks(chunk)})", chunk):
                 summary_date = row[PAPER_COLUMNS.index("summary_date")]
-                found[row[0]] = (_paper(row), dt.date.fromisoformat(summary_date) if summary_date else None)
+                found[row[0]] = (_paper(row, self.columns), dt.date.fromisoformat(summary_date) if summary_date else None)
         return found
 
     def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
@@ -320,13 +347,13 @@ class SQLiteStore(PaperStore):
 
     def iter_papers(self, where: PaperFilter = PaperFilter()) -> Iterator[tuple[Paper, list[str]]]:
         condition, params = _where(where)
-        columns = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
+        columns = ", ".join(f"p.{c}" for c in self.columns)
         rows = self.conn.execute(
             f"SELECT {columns}, (SELECT group_concat(date, ' ') FROM "
             "(SELECT date FROM appearances a WHERE a.arxiv_id = p.arxiv_id ORDER BY date)) "
             f"FROM papers p WHERE {condition} ORDER BY p.arxiv_id", params)
         for row in rows:
-            yield _paper(row[:-1]), (row[-1] or "").split()
+            yield _paper(row[:-1], self.columns), (row[-1] or "").split()
 
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         # remembered until the library changes: counting a million papers takes tens of
@@ -730,12 +757,13 @@ def _row(paper: Paper, summary_date: dt.date | None) -> tuple:
     )
 
 
-def _paper(row: tuple) -> Paper:
-    values = dict(zip(PAPER_COLUMNS, row))
+def _paper(row: tuple, columns: tuple[str, ...] = PAPER_COLUMNS) -> Paper:
+    values = dict(zip(columns, row))
     first_seen = values.pop("first_seen")
     values.pop("summary_date")
     values["authors"] = tuple(json.loads(values["authors"]))
     values["categories"] = tuple(json.loads(values["categories"]))
     values["flagged"] = bool(values["flagged"])
     values["date"] = dt.date.fromisoformat(first_seen) if first_seen else None
+    values.update(arxiv_columns.fields(values))
     return Paper(**values)
