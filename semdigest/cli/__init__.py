@@ -10,10 +10,10 @@ import sys
 
 from .. import __version__
 from ..errors import SemdigestError
-from . import across_cmds, admin, copy, day, interests_cmds, library_cmds, parse, trends_cmd
+from . import across_cmds, admin, backfill_cmd, copy, day, interests_cmds, library_cmds, parse, trends_cmd
 from ._common import Parser
 
-_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds, backfill_cmd)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.
