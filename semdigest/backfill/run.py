@@ -93,8 +93,10 @@ def store_source(library, source, where: BackfillFilter = BackfillFilter(), rest
     name = checkpoint_name(source.key, where.as_dict())
     checkpoint = Checkpoint(name, str(source)) if restart else Checkpoint.load(store, name, str(source))
     start, resumed_at, warnings = time.perf_counter(), checkpoint.counts.records, []
-    if checkpoint.done:
+    if checkpoint.done and source.same_as(checkpoint.position):
         return SourceResult(str(source), checkpoint.counts, resumed_at, True, [], 0.0)
+    if checkpoint.done:  # a new snapshot in the old one's place: read it all, the merge updates
+        checkpoint, resumed_at = Checkpoint(name, str(source)), 0
     for batch in source.batches(checkpoint.position or None):
         counts = _store_batch(library, batch, where, checkpoint)
         checkpoint.counts += counts

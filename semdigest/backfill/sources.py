@@ -53,6 +53,10 @@ class SnapshotSource:
     def __str__(self) -> str:
         return str(self.path)
 
+    def same_as(self, position: dict) -> bool:
+        """Whether the file is still the one a checkpoint was taken in (its size)."""
+        return position.get("size") == self.size
+
     def batches(self, position: dict | None) -> Iterator[Batch]:
         position = position or {}
         if position and position.get("size") not in (None, self.size):
@@ -91,6 +95,9 @@ class OAISource:
 
     def __str__(self) -> str:
         return self.harvester.url
+
+    def same_as(self, position: dict) -> bool:
+        return True  # a finished harvest is finished; a later one names other dates (--from)
 
     def batches(self, position: dict | None) -> Iterator[Batch]:
         self.harvester.token = (position or {}).get("token")
