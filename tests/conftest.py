@@ -121,3 +121,18 @@ def postgres_server():
     yield PostgresServer(server, uri)
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def other_user_folder():
+    """An empty folder that an unprivileged user can reach, outside /tmp/pytest-of-root: every
+    pytest run on the machine resets that to 0700, which would lock the other user out mid-test
+    whenever two runs overlap. Made writable again and removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="semdigest-test-other-user-"))
+    base.chmod(0o755)
+    yield base
+    for folder, subfolders, files in os.walk(base):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    shutil.rmtree(base, ignore_errors=True)

@@ -148,8 +148,8 @@ def test_a_damaged_index_file_is_found_by_check_and_rebuilt_before_any_search(se
 
 
 @pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
-def test_a_damaged_index_of_a_read_only_library_is_one_line_saying_how_to_rebuild(seeds_copy, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("readonly-index")
+def test_a_damaged_index_of_a_read_only_library_is_one_line_saying_how_to_rebuild(seeds_copy, other_user_folder):
+    folder = other_user_folder
     library_path = folder / "library.sqlite"
     shutil.copy(seeds_copy, library_path)
     with Library.open(library_path) as library:
@@ -159,9 +159,6 @@ def test_a_damaged_index_of_a_read_only_library_is_one_line_saying_how_to_rebuil
     index_file.write_bytes(index_file.read_bytes()[:-4096] + b"\xff" * 4096)
     for path in (folder, library_path, index_file.parent, index_file):
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH | stat.S_IXOTH)
-    for parent in folder.parents:
-        if str(parent).startswith(("/tmp/", "/var/tmp/")):
-            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
     try:
         result = _as_other_user("-m", "semdigest", "related", "2602.04994", "--library", library_path)
         line = _one_line_error(result)
@@ -300,15 +297,12 @@ def test_a_damaged_or_special_library_file_is_one_line_that_names_what_is_wrong(
 
 
 @pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
-def test_a_read_only_library_refuses_ingest_before_embedding_anything(seeds_copy, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("readonly-ingest")
+def test_a_read_only_library_refuses_ingest_before_embedding_anything(seeds_copy, other_user_folder):
+    folder = other_user_folder
     shutil.copy(seeds_copy, folder / "library.sqlite")
     digest = digest_slice(DAILY / "2026-06-09.md", folder / "2026-06-09.md", 3)
     for path in (folder, folder / "library.sqlite", digest):
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH | stat.S_IXOTH)
-    for parent in folder.parents:
-        if str(parent).startswith(("/tmp/", "/var/tmp/")):
-            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
     code = ("import sys; from semdigest.cli import main; status = main(sys.argv[1:]); "
             "print('loaded:', sorted(m for m in ('torch', 'sentence_transformers', 'onnxruntime') if m in sys.modules)); "
             "sys.exit(status)")
