@@ -279,6 +279,9 @@ def embed_part(args) -> None:
     start = time.perf_counter()
     local = np.vstack([m for _, m in local_vectors(embedder, batches)])
     local_s = time.perf_counter() - start
+    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.1f}; {len(texts)} real papers, batches of "
+          f"{args.batch}, torch fp32 on the CPU, one run side by side", flush=True)
+    print(f"  local (Embedder.encode): {len(texts) / local_s:,.1f} papers/s ({local_s:.1f} s)", flush=True)
     start = time.perf_counter()
     os.environ["PYTHONPATH"] = str(ROOT)
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, object_store_memory=300 << 20)
@@ -292,9 +295,6 @@ def embed_part(args) -> None:
     ray_s = time.perf_counter() - start
     ray.shutdown()
     cosine = min(float(got[str(n)] @ local[n]) for n in range(len(texts)))
-    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.1f}; {len(texts)} real papers, batches of "
-          f"{args.batch}, torch fp32 on the CPU, one run side by side")
-    print(f"  local (Embedder.encode): {len(texts) / local_s:,.1f} papers/s ({local_s:.1f} s)")
     print(f"  Ray, local cluster, 2 embedder actors: {len(texts) / ray_s:,.1f} papers/s ({ray_s:.1f} s, actors "
           f"started and models loaded inside it); ray.init {init_s:.1f} s; one batch through a fresh pool "
           f"{start_s:.1f} s ({len(warm)} batch)")

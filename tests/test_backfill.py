@@ -18,6 +18,7 @@ from semdigest.backfill.harvest import Harvester
 from semdigest.backfill.run import store_source
 from semdigest.backfill.sources import OAISource, SnapshotSource
 from semdigest.cli import main
+from semdigest.embedding import Embedder
 from semdigest.errors import DigestError
 from semdigest.library import Library
 from semdigest.readers import read
@@ -188,3 +189,28 @@ def test_a_library_from_before_the_metadata_columns_reads_and_gains_them(tmp_pat
     conn.close()
     with Library.open(path) as library:
         assert len(library.papers()) == 3 and "doi" in library.store.columns
+
+
+@pytest.mark.slow
+def test_cli_embeds_the_backlog_here_and_again_where_a_backfill_mended_the_text(tmp_path, capsys):
+    digest = _digest()
+    papers = [p for p in digest.papers if len(p.abstract) > 200][:12]
+    cut = dataclasses.replace(papers[0], abstract=papers[0].abstract[:100] + "…")
+    lib = str(tmp_path / "lib.sqlite")
+    options = ["--library", lib, "--backend", "torch-fp32", "--device", "cpu"]
+    with Library.open(lib) as library:
+        library.ingest(dataclasses.replace(digest, papers=(cut,)), Embedder(backend="torch-fp32", device="cpu"))
+        before = library.vectors(Embedder(backend="torch-fp32"), ids=[cut.arxiv_id])[1][0]
+    path = _snapshot(tmp_path / "s.json", papers)
+    assert main(["backfill", str(path), *options]) == 0
+    assert "embedded 12 papers" in capsys.readouterr().out  # eleven new, one mended
+    with Library.open(lib) as library:
+        embedder = Embedder(backend="torch-fp32", device="cpu")
+        ids, matrix = library.vectors(embedder)
+        assert sorted(ids) == sorted(p.arxiv_id for p in papers)
+        mended = library.store.get_papers([cut.arxiv_id])[cut.arxiv_id]
+        expected = embedder.encode([embedder.spec.document_text(mended)])[0]
+        assert float(matrix[ids.index(cut.arxiv_id)] @ expected) >= 0.999
+        assert float(before @ expected) < 0.999  # the vector of the cut text was replaced
+    assert main(["backfill", str(path), *options]) == 0
+    assert "embedded 0 papers" in capsys.readouterr().out

@@ -35,7 +35,7 @@ def ray_vectors(embedder, batches: Iterable[tuple[list[str], list[str]]], addres
     """Embed on a Ray cluster: ``address`` of a running one ("auto", "ray://host:10001"), or None
     for a local one started here (and stopped at the end). Batches go through Ray Data
     ``window`` at a time, so the driver never holds more than that many batches' texts."""
-    ray = _ray()
+    ray = require_ray()
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
@@ -68,7 +68,7 @@ def _window(ray, rows, constructor, workers, cpus, gpus, batch_size) -> Iterator
         yield [str(i) for i in out["id"]], np.asarray(out["vector"], dtype=np.float32)
 
 
-def _ray():
+def require_ray():
     try:
         import ray
         import ray.data  # noqa: F401

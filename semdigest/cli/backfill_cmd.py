@@ -78,9 +78,9 @@ def run_backfill(args) -> int:
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
     model = None if args.no_embed else embedder(args)
     if args.engine == "ray" and model is not None:
-        from ..backfill.engines import _ray
+        from ..backfill.engines import require_ray
 
-        _ray()  # before reading anything: a missing extra is said at once
+        require_ray()  # before reading anything: a missing extra is said at once
     failed = 0
     with open_library(args, create=True) as library:
         note(f"backfill into {library.location}: {where}")
