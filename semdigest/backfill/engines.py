@@ -63,7 +63,7 @@ def _window(ray, rows, constructor, workers, cpus, gpus, batch_size) -> Iterator
     items = [{"id": i, "text": t} for ids, texts in rows for i, t in zip(ids, texts)]
     dataset = ray.data.from_items(items).map_batches(
         EmbedderActor, fn_constructor_kwargs=constructor, batch_size=batch_size, batch_format="numpy",
-        concurrency=workers, num_cpus=cpus, num_gpus=1 if gpus else 0)
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus, num_gpus=1 if gpus else 0)
     for out in dataset.iter_batches(batch_size=batch_size, batch_format="numpy"):
         yield [str(i) for i in out["id"]], np.asarray(out["vector"], dtype=np.float32)
 
