@@ -214,3 +214,15 @@ def test_cli_embeds_the_backlog_here_and_again_where_a_backfill_mended_the_text(
         assert float(before @ expected) < 0.999  # the vector of the cut text was replaced
     assert main(["backfill", str(path), *options]) == 0
     assert "embedded 0 papers" in capsys.readouterr().out
+
+
+def test_a_copy_keeps_backfilled_papers_apart_from_digest_days(tmp_path):
+    digest = _digest()
+    source, target = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    with Library.open(source) as library:
+        library.add(dataclasses.replace(digest, papers=digest.papers[:5]))
+        _backfill(library, _snapshot(tmp_path / "s.json", digest.papers[3:15]))
+    assert main(["library", "copy", str(source), str(target)]) == 0  # the checksums of both sides agree
+    with Library.open(target) as copy:
+        assert len(copy) == 15 and len(copy.papers(date=digest.date)) == 5
+        assert copy.store.get_papers([digest.papers[10].arxiv_id])[digest.papers[10].arxiv_id].doi

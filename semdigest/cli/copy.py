@@ -92,7 +92,9 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
 def _copy_papers(target: PaperStore, rows, terms: _TermCounts) -> None:
     """Each paper as first seen, then once per later digest date: the stored row and every date."""
     first = [paper for paper, _ in rows]
-    target.upsert_papers(first)
+    target.upsert_papers([paper for paper, dates in rows if dates or not paper.date])
+    # only a backfill brought these (a dated paper without a digest date): no appearance either
+    target.upsert_papers([paper for paper, dates in rows if not dates and paper.date], backfill=True)
     later = [replace(paper, date=_date(d)) for paper, dates in rows for d in dates
              if not paper.date or d != paper.date.isoformat()]
     if later:
