@@ -27,6 +27,7 @@ them a lot; ``json only`` is stdlib json.loads over the same lines, the floor an
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -311,15 +312,20 @@ def quality_part(args) -> None:
     from semdigest.embedding import Embedder
     from semdigest.library import Library, text_hash
     from semdigest.readers import read
+    from semdigest.store import PaperFilter
     from tests.arxiv_metadata import DIGESTS, snapshot_line
 
+    # A weekday (the weekend digests re-publish Friday's papers), the two days before it as the
+    # user's own digests, and every real paper of the digests before those as arXiv's history.
     daily = sorted((DIGESTS / "daily").glob("2026-06-??.md"))
-    day, before = daily[-1], daily[-3:-1]
+    day = next(p for p in daily if p.stem == args.day)
+    before = daily[daily.index(day) - 2:daily.index(day)]
     day_ids = {p.arxiv_id for p in read(day).papers}
     history = {}
     for path in sorted(DIGESTS.glob("*/*")):
-        if path.suffix in (".md", ".jsonl") and path not in (day, *before):
-            for paper in read(path).papers:
+        digest = read(path) if path.suffix in (".md", ".jsonl") else None
+        if digest and digest.date and digest.date < read(before[0]).date:
+            for paper in digest.papers:
                 if paper.arxiv_id not in day_ids and paper.categories:
                     history.setdefault(paper.arxiv_id, paper)
     folder = Path(tempfile.mkdtemp(prefix="backfill-quality-"))
@@ -345,7 +351,7 @@ def quality_part(args) -> None:
             print(f"  {name}: {len(library):,} papers, {len(reused):,} vectors reused, {embedded:,} embedded in "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
             digest = read(day)
-            earlier = len(library) - len(digest.papers)
+            earlier = library.store.count_papers(PaperFilter(until=digest.date - dt.timedelta(days=1)))
             category = {p.arxiv_id: p.primary_category for p in digest.papers}
             hits = library.seen_before(digest.date, k=10, model=embedder, explain=False)
             precision = [np.mean([h.primary_category == category[i] for h in found]) for i, found in hits.items()
@@ -390,6 +396,7 @@ def main() -> None:
     embed.add_argument("--batch", type=int, default=64)
     embed.set_defaults(run=embed_part)
     quality = parts.add_parser("quality", help="a day's seen-before P@10 without and with a backfill")
+    quality.add_argument("--day", default="2026-06-11", help="the daily digest (a weekday) whose papers are asked")
     quality.add_argument("--reuse", metavar="LIBRARY", help="copy vectors of identical texts from (a copy of) this "
                          "library instead of embedding them again (a busy machine)")
     quality.set_defaults(run=quality_part)
