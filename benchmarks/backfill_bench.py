@@ -183,39 +183,38 @@ def _run_child(command: list[str], kill_when=None) -> tuple[float, float, int]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
 
 
+def _query(store, sql: str, params=()):
+    """A cursor over ``sql`` whose tables are written ~name: the schema's in PostgreSQL."""
+    if hasattr(store, "_q"):  # PostgreSQL: tables live in the library's schema
+        return store.conn.execute(store._q(sql.replace("~", "{s}.").replace("?", "%s")), params)
+    return store.conn.execute(sql.replace("~", ""), params)
+
+
 def _checkpoint(location: str) -> dict:
     from semdigest.library import Library
 
     try:
         with Library.open(location, create=False) as library:
-            store = library.store
-            sql = "SELECT value FROM {s}.meta WHERE key LIKE 'backfill:%%' AND key <> 'backfill:reembed'" \
-                if hasattr(store, "_q") else "SELECT value FROM meta WHERE key LIKE 'backfill:%' AND key <> 'backfill:reembed'"
-            rows = store.conn.execute(store._q(sql) if hasattr(store, "_q") else sql).fetchall()
+            rows = _query(library.store, "SELECT value FROM ~meta WHERE key LIKE ? AND key <> ?",
+                          ("backfill:%", "backfill:reembed")).fetchall()
     except Exception:  # not created yet, or busy creating
         return {}
     return json.loads(rows[0][0]) if rows else {}
 
 
 def _checksum(location: str) -> str:
-    """Every papers row and every term document count, in key order."""
+    """Every papers row, term document count and category row, in key order."""
     import hashlib
 
     from semdigest.library import Library
 
     digest = hashlib.sha256()
     with Library.open(location, create=False) as library:
-        store = library.store
-        columns = ", ".join(store.columns)
-        for table, order, what in (("papers", "arxiv_id", columns), ("term_df", "term", "term, df"),
-                                   ("paper_categories", "category, arxiv_id", "category, arxiv_id")):
-            sql = f"SELECT {what} FROM {{s}}.{table} ORDER BY {order}" if hasattr(store, "_q") else \
-                f"SELECT {what} FROM {table} ORDER BY {order}"
-            cursor = store.conn.cursor()
-            cursor.execute(store._q(sql) if hasattr(store, "_q") else sql)
+        for table, order, what in (("papers", "arxiv_id", ", ".join(library.store.columns)),
+                                   ("term_df", "term", "term, df"), ("paper_categories", "category, arxiv_id", "*")):
+            cursor = _query(library.store, f"SELECT {what} FROM ~{table} ORDER BY {order}")
             while rows := cursor.fetchmany(10_000):
-                for row in rows:
-                    digest.update(repr([str(v) for v in row]).encode())
+                digest.update("".join(repr([str(v) for v in row]) for row in rows).encode())
     return digest.hexdigest()[:16]
 
 
