@@ -31,10 +31,11 @@ class EmbedderActor:
 
 
 def ray_vectors(embedder, batches: Iterable[tuple[list[str], list[str]]], address: str | None = None,
-                workers: int = 2, batch_size: int = 512, window: int = 20) -> Iterator[tuple[list[str], np.ndarray]]:
+                workers: int = 2, batch_size: int = 512, window: int = 100) -> Iterator[tuple[list[str], np.ndarray]]:
     """Embed on a Ray cluster: ``address`` of a running one ("auto", "ray://host:10001"), or None
     for a local one started here (and stopped at the end). Batches go through Ray Data
-    ``window`` at a time, so the driver never holds more than that many batches' texts."""
+    ``window`` at a time, so the driver never holds more than that many batches' texts (about
+    25 MB at 100 x 512); each window starts its pool of actors, which load the model once."""
     ray = require_ray()
     started = not ray.is_initialized()
     if started:
