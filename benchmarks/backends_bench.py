@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sentence_transformers import SentenceTransformer
 
-from semdigest.backends import auto_backend, calibrate
-from semdigest.device import pick_device
-from semdigest.models import get_model
+from semdigest.embedding.calibration import auto_backend, calibrate
+from semdigest.embedding.device import pick_device
+from semdigest.embedding.models import get_model
 from semdigest.readers import read
 
 ROOT = Path(__file__).resolve().parents[1]

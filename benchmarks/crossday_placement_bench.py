@@ -41,11 +41,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_bench import NEW_DAY, build, real_library  # noqa: E402
 
+from semdigest.embedding.models import get_model  # noqa: E402
 from semdigest.library import Library, text_hash  # noqa: E402
 from semdigest.maps.projection import _umap_module  # noqa: E402
 from semdigest.maps.reference import _centred, faithfulness, fit_reference, place  # noqa: E402
-from semdigest.models import get_model  # noqa: E402
 from semdigest.readers import read  # noqa: E402
+from semdigest.records import ModelKey  # noqa: E402
 
 REFERENCE_DAYS = (dt.date(2026, 6, 1), dt.date(2026, 6, 7))
 PLACED_DAYS = [dt.date(2026, 6, d) for d in (8, 10, 11, 12)]
@@ -142,7 +143,7 @@ def at_scale(real: Library, size: int, out: Path) -> None:
         print(f"built {size} papers in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     library = Library.open(path)
     spec = get_model()
-    key = f"{spec.name}@{spec.revision}"
+    key = str(ModelKey(spec.name, spec.revision))
     _, day_vectors = real.vectors(ids=[p.arxiv_id for p in new_day.papers])
     with library.store.write():  # as if embedded: the day's ingest embeds nothing
         library.store.put_vectors(key, "benchmark", {text_hash(spec.document_text(p)): v

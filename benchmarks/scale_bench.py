@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from semdigest.embedding.models import get_model
 from semdigest.library import Library, text_hash
-from semdigest.models import get_model
 from semdigest.readers import read
-from semdigest.records import Digest
+from semdigest.records import Digest, ModelKey
 from semdigest.store import PaperFilter
 from semdigest.terms import paper_text, term_counts
 
@@ -57,7 +57,7 @@ def real_library(path: Path) -> Library:
 def build(path: Path, size: int, papers: list, vectors: np.ndarray, seed: int = 0) -> None:
     """A library of ``size`` copies of the real papers, with clustered vectors, through the store."""
     spec = get_model()
-    key = f"{spec.name}@{spec.revision}"
+    key = str(ModelKey(spec.name, spec.revision))
     rng = np.random.default_rng(seed)
     library = Library.open(path)
     store = library.store
@@ -175,7 +175,7 @@ def recall(library: Library, sample: list[str]) -> float:
 def ingest_and_day(path: Path, new_day: Digest, real: Library, out: Path) -> dict:
     """Ingest of NEW_DAY with its vectors already stored (the time beyond embedding), then `day`."""
     spec = get_model()
-    key = f"{spec.name}@{spec.revision}"
+    key = str(ModelKey(spec.name, spec.revision))
     texts = {text_hash(spec.document_text(p)): p for p in new_day.papers}
     library = Library.open(path)
     _, vectors = real.vectors(ids=[p.arxiv_id for p in new_day.papers])

@@ -1,6 +1,11 @@
 """semdigest: daily arXiv digests -> a semantic library of related papers, topics and maps."""
 
+import logging
 from importlib import import_module
+
+# The package's messages go to logging.getLogger("semdigest") and its children; an application
+# decides where they show (the CLI prints them on stderr). Library code never touches the root.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Imported on first use: reading a digest should not pay for torch, pandas and scikit-learn.
 _PUBLIC = {

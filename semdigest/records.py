@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -207,3 +208,30 @@ class TopicEvent:
         if self.kind == "merged":
             return f"{self.date} topic {self.topic} absorbed {others}"
         return f"{self.date} topic {self.topic} {self.kind}"
+
+
+# A backend in a key: runtime-precision (torch-fp16, onnx-int8), as embedding/encoders names them.
+# Revisions may hold a "+" (all-MiniLM-L6-v2+sha256:...), so only a tail of this form is a backend.
+_BACKEND_TAIL = re.compile(r"[a-z][a-z0-9]*-(?:fp|bf|int)[0-9]+")
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """What stored vectors are keyed by: a model's name, its weights' revision and, only for a
+    backend that failed the quality gate here, that backend (its vectors never mix with the
+    reference's). Written ``name@revision`` or ``name@revision+backend``: str(key) and parse()."""
+
+    name: str
+    revision: str
+    backend: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ModelKey:
+        name, _, revision = text.partition("@")
+        head, plus, tail = revision.rpartition("+")
+        if plus and _BACKEND_TAIL.fullmatch(tail):
+            return cls(name, head, tail)
+        return cls(name, revision)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.revision}" + (f"+{self.backend}" if self.backend else "")

@@ -8,12 +8,13 @@ import numpy as np
 import onnx
 import pytest
 
-from semdigest.backends import BACKENDS, REFERENCE, artifacts_dir, auto_backend, calibrate
 from semdigest.embedding import Embedder
+from semdigest.embedding.calibration import (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, auto_backend, calibrate,
+                                             quality_gate)
+from semdigest.embedding.encoders import BACKENDS, REFERENCE
+from semdigest.embedding.encoders.onnx import RECIPE, artifacts_dir
+from semdigest.embedding.models import get_model
 from semdigest.errors import ModelError
-from semdigest.models import get_model
-from semdigest.onnx_runtime import RECIPE
-from semdigest.quality import MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, quality_gate
 from semdigest.readers import read
 
 from .conftest import SEED_000, SEED_004

@@ -20,11 +20,12 @@ PACKAGE = ROOT / "semdigest"
 _READ_EVERY_PACKAGED_FILE = """
 import sys
 import semdigest
-from semdigest import backends, models, terms
+from semdigest import terms
+from semdigest.embedding import calibration, models
 from semdigest.pages import html_page
 assert semdigest.__file__.startswith(sys.argv[1]), semdigest.__file__
 assert terms.stop_words() and models.load_models()[0]
-assert backends.packaged_text(backends.CALIBRATION_TEXTS)
+assert calibration.packaged_text(calibration.CALIBRATION_TEXTS)
 assert html_page("map.html", "t", {}) and html_page("trends.html", "t", {})
 """
 

@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 from semdigest.errors import LibraryError
-from semdigest.library import Library, default_path
+from semdigest.config import default_library
+from semdigest.library import Library
 from semdigest.readers import read
 from semdigest.store import postgres
 
@@ -72,7 +73,7 @@ def test_the_password_never_shows(roles, tmp_path, monkeypatch):
     assert "alice:***@" not in result.stderr and "papers=3" in result.stderr
     # SEMDIGEST_LIBRARY holding a URL is opened as one
     monkeypatch.setenv("SEMDIGEST_LIBRARY", url)
-    assert default_path() == url
+    assert default_library() == url
     result = run_cli("related", "9999.99999", env={"SEMDIGEST_LIBRARY": url})
     line = _one_line_error(result)
     assert "is not in the library postgresql://alice:***@" in line and PASSWORD not in line

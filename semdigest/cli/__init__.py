@@ -7,6 +7,8 @@ import errno
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .. import __version__
 from ..errors import SemdigestError
@@ -40,7 +42,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _package_messages_on_stderr() -> Iterator[None]:
+    """The package logs its notes and warnings (worded "semdigest: ...") to the "semdigest"
+    logger and leaves showing them to the application: the command shows them on stderr while
+    it runs, then puts the logger back as it was (main() may run inside a test or a notebook)."""
+    logger = logging.getLogger("semdigest")
+    handler, level = logging.StreamHandler(sys.stderr), logger.level
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _package_messages_on_stderr():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     # The command reports each failure once, in one line; psycopg also logs a warning of its own
     # when it cannot end a pipeline or roll back on a connection that was lost ("error ignored

@@ -15,10 +15,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..embedding.models import get_model
 from ..errors import LibraryError
 from ..library import Library, text_hash
-from ..models import get_model
 from ..plural import plural
+from ..records import ModelKey
 from ..store import PaperFilter, PaperStore
 from ..terms import paper_text, term_counts
 from ._common import note
@@ -79,7 +80,7 @@ def copy_library(source: PaperStore, target: PaperStore) -> tuple[dict[str, int]
             target.save_interest(source.get_interest(name))
         for model in models:
             _copy_map(source, target, model)
-            index = target.vector_index(model, get_model(model.split("@")[0]).dimension)
+            index = target.vector_index(model, get_model(ModelKey.parse(model).name).dimension)
             if index.needs_folding():
                 index.rebuild(extend=True)
         want, got = summary(source, models), summary(target, models)
@@ -124,7 +125,7 @@ def _copy_vectors(source: PaperStore, target: PaperStore, model: str, ids: list[
     linked = source.linked_vectors(model, PaperFilter(ids=tuple(ids)))
     if not linked.arxiv_ids:
         return
-    spec = get_model(model.split("@")[0])
+    spec = get_model(ModelKey.parse(model).name)
     hashes = [text_hash(spec.document_text(papers[i])) for i in linked.arxiv_ids]
     vector_ids = target.put_vectors(model, "copied", dict(zip(hashes, linked.matrix)))
     target.link(model, {i: vector_ids[h] for i, h in zip(linked.arxiv_ids, hashes)})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 
-from ..backends import BACKENDS
+from ..config import LIBRARY_ENV, user_library_path
 from ..embedding import Embedder
-from ..library import ENV_VAR, Library, user_library_path
+from ..embedding.encoders import BACKENDS
+from ..library import Library
 from ..plural import plural
 from ..results import Hits
 from ._common import (EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least, incomplete_note, iso_date,
@@ -17,7 +18,7 @@ from ._common import (EXIT_STATUS, DigestFiles, add_command, arxiv_id, at_least,
 def library_help(what: str = "library file or postgresql:// URL") -> str:
     """--library's help. It names $SEMDIGEST_LIBRARY and never shows its value: --help then
     works whatever the variable holds (a malformed URL, a password)."""
-    return f"{what} (default: ${ENV_VAR} if set, else {user_library_path()})"
+    return f"{what} (default: ${LIBRARY_ENV} if set, else {user_library_path()})"
 
 
 def add_library_option(parser) -> None:

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LibraryError
+from ..records import ModelKey
 from ..store import PaperFilter, PaperStore
 from .ann import HNSWIndex
 from .exact import ExactIndex
@@ -349,7 +350,7 @@ def _sha256_ends(path: Path) -> str:
 
 
 def _slug(model: str) -> str:
-    return f"{model.split('@')[0]}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
+    return f"{ModelKey.parse(model).name}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
 
 
 def _progress(total: int, description: str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -13,40 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
 from ..arxiv_ids import canonical_id
+from ..config import default_library
 from ..embedding import Embedder
+from ..embedding.models import ModelSpec, get_model
 from ..errors import InterestError, LibraryError
-from ..models import ModelSpec, get_model
 from ..plural import plural
 from ..readers import date_from_name
-from ..records import Digest, Paper, as_date, as_texts
+from ..records import Digest, ModelKey, Paper, as_date, as_texts
 from ..results import Hits
-from ..store import AddCounts, PaperFilter, PaperStore, Upsert, looks_like_url, open_store
+from ..store import AddCounts, PaperFilter, PaperStore, Upsert, open_store
 from ..store import merge as merge_policy
 from ..terms import paper_text, shared_terms, term_counts
 from .placement import PlacementMixin
 
-ENV_VAR = "SEMDIGEST_LIBRARY"
 _UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
 # Rankers contrast an interest with the library; beyond this many earlier papers a fixed random
 # sample of them stands for the rest (the classifier's cost grows with it, its ranking barely).
 BACKGROUND_SAMPLE = 20_000
-
-
-def default_path() -> Path | str:
-    """$SEMDIGEST_LIBRARY (a file path, or a URL kept as text: a Path would fold its //), else
-    library.sqlite in the user's data directory."""
-    if os.environ.get(ENV_VAR):
-        value = os.environ[ENV_VAR]
-        return value if looks_like_url(value) else Path(value).expanduser()
-    return user_library_path()
-
-
-def user_library_path() -> Path:
-    """library.sqlite in the user's data directory: the library when $SEMDIGEST_LIBRARY is unset."""
-    return Path(platformdirs.user_data_dir("semdigest")) / "library.sqlite"
 
 
 def _replaces_dates(digest: Digest, redate: bool) -> bool:
@@ -104,7 +88,7 @@ class Library(PlacementMixin):
     @classmethod
     def open(cls, path: str | Path | None = None, create: bool = True) -> "Library":
         """A library file (SQLite) or a ``postgresql://user@host/db?schema=NAME`` URL."""
-        return cls(open_store(path or default_path(), create=create))
+        return cls(open_store(path or default_library(), create=create))
 
     @property
     def location(self) -> str:
@@ -582,7 +566,7 @@ class Library(PlacementMixin):
 
     @staticmethod
     def _spec(key: str) -> ModelSpec:
-        return get_model(key.split("@")[0])
+        return get_model(ModelKey.parse(key).name)
 
 
 _FRAME_COLUMNS = ["arxiv_id", "version", "title", "authors", "abstract", "primary_category", "categories",
@@ -673,4 +657,4 @@ def _check_vectors(ids: list[str], matrix: np.ndarray, spec: ModelSpec) -> None:
                            "sentence-transformers' normalize_embeddings=True does)")
 
 
-__all__ = ["Library", "IngestResult", "VectorCounts", "default_path", "text_hash", "user_library_path"]
+__all__ = ["Library", "IngestResult", "VectorCounts", "text_hash"]

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-import platformdirs
+
+from ..config import cache_dir
 
 
 @cache
 def _umap_module():
-    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(platformdirs.user_cache_dir("semdigest"), "numba"))
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
     import umap
     import umap.umap_
     from numba.core.caching import NullCache

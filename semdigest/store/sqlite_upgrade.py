@@ -13,8 +13,9 @@ import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ..embedding.models import load_models
 from ..errors import LibraryError
-from ..models import load_models
+from ..records import ModelKey
 from ..terms import paper_text, term_counts
 
 if TYPE_CHECKING:
@@ -50,8 +51,9 @@ def upgrade_from_v1(store: "SQLiteStore") -> None:
                 terms.update(term_counts(paper_text(paper.title, paper.abstract)).keys())
                 documents += 1
                 for model in models:
-                    spec = specs.get(model.split("@")[0])
-                    if spec is None or not model.startswith(f"{spec.name}@{spec.revision}"):
+                    key = ModelKey.parse(model)
+                    spec = specs.get(key.name)
+                    if spec is None or key.revision != spec.revision:
                         continue  # a model no longer configured: linked when next embedded with it
                     text_hash = hashlib.sha256(spec.document_text(paper).encode("utf-8")).hexdigest()
                     conn.execute("INSERT INTO paper_vectors SELECT ?, ?, id FROM vectors "

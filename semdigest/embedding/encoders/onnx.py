@@ -1,6 +1,6 @@
-"""ONNX Runtime on the CPU: export a sentence-transformers model once, offline, from its local
-weights (mean pooling and L2 normalisation inside the graph), fuse it, quantise it to int8, and
-run it.
+"""The ONNX encoder, on the CPU: export a sentence-transformers model once, offline, from its
+local weights (mean pooling and L2 normalisation inside the graph), fuse it, quantise it to int8,
+keep the files beside the user's data, and run them with ONNX Runtime.
 
 The export uses eager attention: the SDPA path traces into Where/IsNaN guards over every
 attention matrix, which cost 20% of the int8 run time. ONNX Runtime's BERT fusion then turns
@@ -12,13 +12,20 @@ cosine 0.91 to fp32); per-channel keeps 0.99.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from ...config import data_dir
+from ..models import ModelSpec
+from .torch import quiet_transformers
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TOKENS_PER_BATCH = 1024  # padded tokens per run: 4 abstracts of 256; measured fastest here (512-16384)
@@ -43,7 +50,8 @@ def export(weights: Path, target: Path) -> Path:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=1)
 
-    encoder = AutoModel.from_pretrained(str(weights), local_files_only=True, attn_implementation="eager")
+    with quiet_transformers():
+        encoder = AutoModel.from_pretrained(str(weights), local_files_only=True, attn_implementation="eager")
     model = Pooled(encoder.eval())
     sample = torch.ones(2, 8, dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"embedding": {0: "batch"}}
@@ -71,19 +79,73 @@ def _fuse(path: Path, config: dict) -> None:
 
 def quantize(source: Path, target: Path) -> Path:
     """Dynamic int8, per-channel weights, for the MatMuls and fused Attention ops."""
-    import logging
-
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     partial = target.with_suffix(f".{os.getpid()}.partial")  # concurrent processes never share one
-    logging.getLogger().setLevel(logging.ERROR)  # its "consider pre-processing" advice on every run
-    quantize_dynamic(str(source), str(partial), per_channel=True, op_types_to_quantize=["MatMul", "Attention"],
-                     weight_type=QuantType.QInt8,
-                     # fused ops are outside ONNX shape inference, so their outputs' type is stated
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    with _quiet_root_logger():  # its "consider pre-processing" advice on every run
+        quantize_dynamic(str(source), str(partial), per_channel=True, op_types_to_quantize=["MatMul", "Attention"],
+                         weight_type=QuantType.QInt8,
+                         # fused ops are outside ONNX shape inference, so their outputs' type is stated
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
     partial.replace(target)
     return target
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """onnxruntime.quantization logs through the root logger's module functions (logging.warning),
+    which also give a root with no handler a stderr one (basicConfig). For the call only: records
+    logged on the root itself are dropped (other loggers' records, which propagate past the
+    root's filters, still reach the root's handlers) and the root has a handler; then put back."""
+    root, handler = logging.getLogger(), logging.NullHandler()
+    drop = logging.Filter("-")  # a name no record has: every record logged on the root is dropped
+    root.addFilter(drop)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.removeFilter(drop)
+
+
+def artifacts_dir(spec: ModelSpec) -> Path:
+    """ONNX files of one model revision, beside the user's data; a new revision or export recipe
+    gets a new folder."""
+    tag = hashlib.sha256(f"{spec.revision}\n{RECIPE}".encode()).hexdigest()[:12]
+    return data_dir() / "onnx" / f"{spec.name}-{tag}"
+
+
+def onnx_model(spec: ModelSpec, precision: str) -> Path:
+    """The exported (and, for int8, quantised) model, made once from the local weights."""
+    folder = artifacts_dir(spec)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "revision.txt").write_text(f"{spec.revision}\n{RECIPE}\n", encoding="utf-8")
+    fp32 = folder / "model-fp32.onnx"
+    if not fp32.exists():
+        export(spec.weights_path(), fp32)
+    if precision == "fp32":
+        return fp32
+    int8 = folder / "model-int8.onnx"
+    if not int8.exists():
+        quantize(fp32, int8)
+    return int8
+
+
+class OnnxBackend:
+    """The encoder protocol over OnnxEncoder, its files made on first use; a bar through tqdm."""
+
+    def __init__(self, spec: ModelSpec, precision: str):
+        self.encoder = OnnxEncoder(onnx_model(spec, precision), spec.weights_path(), spec.max_seq_length,
+                                   one_text_per_run=precision == "int8")
+
+    def encode(self, texts: Sequence[str], batch_size: int, progress: bool) -> np.ndarray:
+        if not progress:
+            return self.encoder.encode(texts)
+        from tqdm import tqdm
+
+        with tqdm(total=len(texts), desc="Embedding", unit="paper") as bar:
+            return self.encoder.encode(texts, progress=bar.update)
 
 
 class OnnxEncoder:

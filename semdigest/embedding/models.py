@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .data import read_text as packaged_text
-from .errors import ModelError
-from .records import Paper
+from ..data import read_text as packaged_text
+from ..errors import ModelError
+from ..records import Paper
 
 PACKAGED_MODELS = "data/models.yaml"  # under semdigest/, read with importlib.resources
 _TEXT_FIELDS = {"title", "abstract", "tldr", "motivation", "method", "result", "conclusion"}

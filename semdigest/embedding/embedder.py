@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import BACKENDS, REFERENCE, auto_backend, load
+from ..errors import ModelError
+from ..records import ModelKey, Paper
+from .calibration import auto_backend
 from .device import pick_device
-from .errors import ModelError
+from .encoders import BACKENDS, REFERENCE, Encoder, load
 from .models import ModelSpec, get_model
-from .records import Paper
-
-# Weights are always local: make sure no library on the way tries a model hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bar on every start
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 class Embedder:
@@ -31,7 +25,7 @@ class Embedder:
     device : str or None
         "cuda", "mps", "cpu" or None / "auto" to let device.py choose.
     backend : str or None
-        One of semdigest.backends.BACKENDS, or "auto" (the default, unless models.yaml names
+        One of semdigest.embedding.encoders.BACKENDS, or "auto" (the default, unless models.yaml names
         one): the fastest backend that passes the quality gate on this machine.
     batch_size : int or None
         Texts per forward pass of a torch backend; default 32 on a CPU, 256 on a GPU.
@@ -73,11 +67,10 @@ class Embedder:
     def key(self) -> str:
         """What stored embeddings are keyed by, with the text hash: model and weights revision.
         A backend that failed the quality gate gets its own key, so it re-embeds, never mixes."""
-        base = f"{self.spec.name}@{self.spec.revision}"
         if self.requested_backend in ("auto", REFERENCE):  # auto only ever picks a passing backend
-            return base
+            return str(ModelKey(self.spec.name, self.spec.revision))
         backend, passed = self._resolve()
-        return base if passed else f"{base}+{backend}"
+        return str(ModelKey(self.spec.name, self.spec.revision, None if passed else backend))
 
     def _resolve(self) -> tuple[str, bool]:
         if self._backend is None:
@@ -90,7 +83,7 @@ class Embedder:
         return self._backend
 
     @property
-    def encoder(self):
+    def encoder(self) -> Encoder:
         if self._encoder is None:
             self._encoder = load(self.spec, self.backend, self.device)
         return self._encoder
