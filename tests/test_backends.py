@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -17,7 +21,8 @@ from semdigest.embedding.models import get_model
 from semdigest.errors import ModelError
 from semdigest.readers import read
 
-from .conftest import SEED_000, SEED_004
+from .conftest import DAILY, SEED_000, SEED_004
+from .helpers import digest_slice, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +90,66 @@ def test_auto_and_gate_passing_backends_share_embeddings_others_do_not():
         assert Embedder(backend=backend, device="cpu").key == expected, backend
     with pytest.raises(ModelError, match="unknown backend"):
         Embedder(backend="tpu-int4")
+
+
+# A command in a new process, then which heavy runtimes it imported (on stderr, after its own output).
+_LOADED = ("import sys; from semdigest.cli import main; status = main(sys.argv[1:]); "
+           "print('loaded:', sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules), "
+           "file=sys.stderr); sys.exit(status)")
+
+
+def _imports(*args, env) -> str:
+    ran = subprocess.run([sys.executable, "-c", _LOADED, *map(str, args)], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, **env})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    return ran.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_queries_never_import_torch_even_when_torch_made_the_library(tmp_path):
+    """The first ingest (torch-fp32 here) leaves the ONNX query encoder ready; search, rank and
+    interests then encode with it, the vectors' key shared by definition (both pass the gate)."""
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}  # no ONNX export yet: the ingest must make it
+    library = tmp_path / "library.sqlite"
+    earlier = digest_slice(DAILY / "2026-06-08.md", tmp_path / "2026-06-08.md", 8)  # rank's background
+    digest = digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 8)
+    ran = run_cli("ingest", earlier, digest, "--library", library, "--backend", "torch-fp32", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert list((tmp_path / "data").rglob("model-fp32.onnx"))
+    first = read(earlier).papers[0].arxiv_id
+    assert run_cli("interests", "add", "mine", first, "--library", library, env=env).returncode == 0
+    for args in (("interests", "describe", "mine", "diffusion models for images"),
+                 ("search", "diffusion models for images", "-k", "3"),
+                 ("rank", "--date", "2026-06-09", "--interest", "mine", "-k", "3"),
+                 ("interests", "list")):
+        assert _imports(*args, "--library", library, env=env) == "loaded: []", args
+
+
+@pytest.mark.slow
+def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
+    """A fresh Embedder encodes queries with ONNX Runtime: fp32 (exact) for a torch-fp32 library,
+    auto's choice here for an auto one; either is within the gate of what torch-fp32 gives."""
+    torch_made = Embedder(backend="torch-fp32", device="cpu")
+    queries = ["graph neural networks for molecules", "a survey of retrieval-augmented generation"]
+    reference = torch_made.encode([torch_made.spec.query_text(q) for q in queries])
+    for light, least in ((Embedder(backend="torch-fp32", device="cpu"), 0.9999), (Embedder(device="cpu"), MIN_MEAN_COSINE)):
+        assert light.key == torch_made.key
+        cosine = np.sum(reference * light.encode_queries(queries), axis=1)
+        assert cosine.min() > least, cosine
+        assert type(light.light_encoder).__name__ == "OnnxBackend"
+
+
+@pytest.mark.slow
+def test_backends_shows_what_was_measured_and_measure_measures_again():
+    measured = run_cli("backends", "--measure", "--json")
+    assert measured.returncode == 0, measured.stderr
+    fresh = json.loads(measured.stdout)
+    shown = run_cli("backends", "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout) == fresh  # remembered, not measured again
+    assert [m["backend"] for m in fresh["backends"]][0] == REFERENCE and fresh["texts"] == 64
+    chosen = next(m for m in fresh["backends"] if m["backend"] == fresh["chosen"])
+    assert chosen["passed"] and chosen["papers_per_second"] == max(
+        m["papers_per_second"] for m in fresh["backends"] if m["passed"])
+    assert Embedder(device="cpu").backend == fresh["chosen"]
+    table = run_cli("backends")
+    assert f"{fresh['chosen']}" in table.stdout and "<- auto" in table.stdout and "--measure" in table.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from semdigest.store.copy import summary
-from semdigest.interests.model import Interest
+from semdigest.records import Interest
 from semdigest.library import Library
 from semdigest.neighbors import related
 

@@ -251,7 +251,7 @@ def test_a_foreign_file_or_schema_is_refused_and_left_untouched(store_url, reque
 
 
 def test_interests_are_kept_whole_and_in_order(store_url):
-    from semdigest.interests.model import Interest, Reference
+    from semdigest.records import Interest, Reference
 
     interest = (Interest("games").add_papers(["2606.00951", "2606.00405", "2606.01142"])
                 .describe("auctions").mark_read(["2606.00123"])
@@ -273,7 +273,7 @@ def test_interests_are_kept_whole_and_in_order(store_url):
 def test_interest_vectors_are_kept_with_their_interest(store_url):
     """Embedded references and descriptions by (model, text hash): found whichever interest kept
     them, kept when the interest is saved again, gone with it, and there after reopening."""
-    from semdigest.interests.model import Interest
+    from semdigest.records import Interest
 
     rng = np.random.default_rng(0)
     vectors = {f"hash{i}": rng.standard_normal(384).astype(np.float32) for i in range(3)}

@@ -47,6 +47,7 @@ def register(commands) -> None:
     add_force_option(day)
     day.add_argument("--date", type=iso_date, help="digest date when the file name has none")
     day.add_argument("-k", type=at_least(0), default=3, help="earlier related papers per paper (default 3; 0: none)")
+    day.add_argument("--quiet", action="store_true", help="no progress bars")
     add_library_option(day)
     _topic_options(day)
 

@@ -31,8 +31,9 @@ def add_library_option(parser) -> None:
 
 
 def embedder(args) -> Embedder:
-    """The embedder the command's --model, --device and --backend ask for."""
-    return Embedder(args.model, device=args.device, backend=args.backend)
+    """The embedder the command's --model, --device, --backend (and --quiet, where it has one) ask for."""
+    return Embedder(args.model, device=args.device, backend=args.backend,
+                    progress=False if getattr(args, "quiet", False) else None)
 
 
 def _filters(parser) -> None:
@@ -55,6 +56,7 @@ def register(commands) -> None:
     ingest.add_argument("--redate", action="store_true",
                         help="the files were ingested before under a wrong --date: replace that date with --date "
                              "(first-seen dates follow; a file whose name has its date does this anyway)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bars")
     add_library_option(ingest)
 
     related = add_command(commands, "related", "Papers nearest to a paper of the library, or to each paper of a day.",

@@ -1,8 +1,13 @@
 """The quality gate a faster backend must pass against the fp32 reference, stated once, and
-`auto`: the fastest backend that passes it on this machine, measured once and remembered."""
+`auto`: the fastest backend that passes it on this machine, measured once and remembered.
+
+The measurement takes seconds, not a minute: every backend embeds the same small fixed sample,
+in short turns that go round the backends (each turn starting with the next backend), so a
+burst of load from other programs slows all of them alike instead of one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -24,6 +29,9 @@ from .models import ModelSpec
 MIN_MEAN_COSINE = 0.99
 MIN_TOP10_OVERLAP = 0.9
 CALIBRATION_TEXTS = "data/calibration.txt"  # 160 papers of a real digest, packaged
+SAMPLE = 64  # texts measured: each one's top 10 among 63 others for the gate; seconds per backend
+TURN = 16    # texts per turn of one backend before the next takes its turn
+FORMAT = "calibration 2: model, device, cpu, measured_at, texts, backends, chosen"
 
 _log = logging.getLogger(__name__)
 
@@ -65,44 +73,100 @@ class Measured:
     passed: bool
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """What `auto` measured on one machine: the backends, the one chosen, and where and when."""
+    model: str
+    device: str
+    cpu: str
+    measured_at: str
+    texts: int
+    backends: list[Measured]
+
+    @property
+    def chosen(self) -> str:
+        return max((m for m in self.backends if m.passed), key=lambda m: m.papers_per_second).backend
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"chosen": self.chosen}
+
+
 def calibrate(spec: ModelSpec, device: str, texts: Sequence[str] | None = None,
-              backends: Sequence[str] | None = None) -> list[tuple[Measured, np.ndarray]]:
-    """Speed, the quality gate and the vectors of each backend on the same texts, reference first."""
-    texts = list(texts or packaged_text(CALIBRATION_TEXTS).splitlines())
-    results, reference = [], None
-    for backend in backends or candidates(device):
-        encoder = load(spec, backend, device)
+              backends: Sequence[str] | None = None, progress: bool = False) -> list[tuple[Measured, np.ndarray]]:
+    """Speed, the quality gate and the vectors of each backend on the same texts, reference first,
+    the backends taking turns (see the module's note); a bar on stderr if ``progress``."""
+    from tqdm.auto import tqdm
+
+    texts = list(texts or packaged_text(CALIBRATION_TEXTS).splitlines()[:SAMPLE])
+    names = list(backends or candidates(device))
+    bar = tqdm(total=len(names) * (len(texts) + 1), desc="Measuring backends", unit="paper", disable=not progress,
+               leave=False)
+    encoders = {}
+    for name in names:  # loading (an ONNX export, the first time) is part of the wait the bar shows
+        encoders[name] = load(spec, name, device)
+        bar.update(1)
+    for encoder in encoders.values():
         encoder.encode(texts[:4], 32, False)  # warm up: first-call allocations are not speed
-        start = time.perf_counter()
-        vectors = encoder.encode(texts, 32, False)
-        speed = len(texts) / (time.perf_counter() - start)
-        reference = vectors if reference is None else reference
+    seconds = dict.fromkeys(names, 0.0)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    for turn, start in enumerate(range(0, len(texts), TURN)):
+        chunk = texts[start:start + TURN]
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            began = time.perf_counter()
+            parts[name].append(encoders[name].encode(chunk, 32, False))
+            seconds[name] += time.perf_counter() - began
+            bar.update(len(chunk))
+    bar.close()
+    reference = np.vstack(parts[names[0]])
+    results = []
+    for name in names:
+        vectors = np.vstack(parts[name])
         gate = quality_gate(reference, vectors)
-        results.append((Measured(backend, speed, gate.mean_cosine, gate.top10_overlap, gate.passed), vectors))
+        results.append((Measured(name, len(texts) / seconds[name], gate.mean_cosine, gate.top10_overlap,
+                                 gate.passed), vectors))
     return results
 
 
-def auto_backend(spec: ModelSpec, device: str) -> tuple[str, dict[str, bool]]:
+def measure(spec: ModelSpec, device: str, progress: bool = False) -> Calibration:
+    """Measure this machine's backends now and remember the result for `auto`."""
+    _log.info("semdigest: measuring embedding backends for %s on this %s (a few seconds, once)…", spec.name, device)
+    calibration = Calibration(spec.name, device, cpu_name(), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                              SAMPLE, [m for m, _ in calibrate(spec, device, progress=progress)])
+    path = _cache_path(spec, device)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(calibration.as_dict(), indent=1), encoding="utf-8")
+    partial.replace(path)
+    return calibration
+
+
+def remembered(spec: ModelSpec, device: str) -> Calibration | None:
+    """What was measured for this model revision, export recipe, device and CPU, if anything."""
+    path = _cache_path(spec, device)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop("chosen", None)
+        return Calibration(**{**data, "backends": [Measured(**m) for m in data["backends"]]})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # never measured, or by an older semdigest: measured again
+
+
+def auto_backend(spec: ModelSpec, device: str, progress: bool = False) -> tuple[str, dict[str, bool]]:
     """The fastest backend that passes the gate here, and which backends passed, measured on
-    first use for this model revision, export recipe, device and CPU, then read from the user's cache."""
+    first use, then read from the user's cache."""
+    calibration = remembered(spec, device) or measure(spec, device, progress)
+    return calibration.chosen, {m.backend: m.passed for m in calibration.backends}
+
+
+def _cache_path(spec: ModelSpec, device: str) -> Path:
     from .encoders.onnx import RECIPE
 
-    key = "\n".join((spec.revision, RECIPE, device, _cpu()))
-    cache = cache_dir() / "backends" / f"{spec.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    if cache.exists():
-        measured = [Measured(**m) for m in json.loads(cache.read_text(encoding="utf-8"))]
-    else:
-        _log.info("semdigest: measuring embedding backends for %s on this %s (once)…", spec.name, device)
-        measured = [m for m, _ in calibrate(spec, device)]
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps([asdict(m) for m in measured], indent=1), encoding="utf-8")
-        partial.replace(cache)
-    best = max((m for m in measured if m.passed), key=lambda m: m.papers_per_second)
-    return best.backend, {m.backend: m.passed for m in measured}
+    # FORMAT in the name: a semdigest that reads another layout never finds this file, nor this one its
+    key = "\n".join((spec.revision, RECIPE, device, cpu_name(), FORMAT))
+    return cache_dir() / "backends" / f"{spec.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def _cpu() -> str:
+def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

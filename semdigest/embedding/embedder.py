@@ -9,10 +9,13 @@ import numpy as np
 
 from ..errors import ModelError
 from ..records import ModelKey, Paper
-from .calibration import auto_backend
+from .calibration import auto_backend, remembered
 from .device import pick_device
 from .encoders import BACKENDS, REFERENCE, Encoder, load
 from .models import ModelSpec, get_model
+
+# What encodes queries and other few texts when the papers' backend is torch's: exact to fp32.
+QUERY_BACKEND = "onnx-fp32"
 
 
 class Embedder:
@@ -46,6 +49,7 @@ class Embedder:
         self._device: str | None = None
         self._backend: tuple[str, bool] | None = None
         self._encoder = None
+        self._light = None
 
     @property
     def device(self) -> str:
@@ -77,7 +81,7 @@ class Embedder:
             if self.requested_backend == REFERENCE:
                 self._backend = (REFERENCE, True)
             else:
-                best, passed = auto_backend(self.spec, self.device)
+                best, passed = auto_backend(self.spec, self.device, self.progress)
                 backend = best if self.requested_backend == "auto" else self.requested_backend
                 self._backend = (backend, passed.get(backend, False))
         return self._backend
@@ -93,13 +97,54 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.spec.dimension), dtype=np.float32)
         vectors = self.encoder.encode(list(texts), self.batch_size, self.progress if progress is None else progress)
+        if self.backend.startswith("torch"):
+            self.prepare_queries()
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def document_texts(self, papers: Sequence[Paper]) -> list[str]:
         return [self.spec.document_text(p) for p in papers]
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode([self.spec.query_text(t) for t in texts], progress=False)
+        return self.encode_few([self.spec.query_text(t) for t in texts])
+
+    def encode_few(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for a few texts (a query, an interest's references), as ``encode`` gives, by the
+        light encoder: ONNX Runtime, without importing torch. Any backend that passed the quality
+        gate makes vectors of the same key, so an ONNX query meets torch-made papers as their own."""
+        if not texts:
+            return np.zeros((0, self.spec.dimension), dtype=np.float32)
+        vectors = self.light_encoder.encode(list(texts), 32, False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @property
+    def light_encoder(self) -> Encoder:
+        """The encoder already loaded, else an ONNX one of this key (exported once if it is not yet)."""
+        if self._light is None:
+            if self._encoder is not None or not self._light_is_onnx():
+                self._light = self.encoder
+            else:
+                self._light = load(self.spec, self._light_backend(), "cpu")
+        return self._light
+
+    def _light_backend(self) -> str:
+        """The ONNX backend asked for, else auto's choice here if it is an ONNX one (read from
+        what was measured, never measuring now), else onnx-fp32."""
+        if self.requested_backend.startswith("onnx"):
+            return self.requested_backend
+        calibration = remembered(self.spec, "cpu") if self.requested_backend == "auto" else None
+        return calibration.chosen if calibration and calibration.chosen.startswith("onnx") else QUERY_BACKEND
+
+    def _light_is_onnx(self) -> bool:
+        if self.requested_backend.startswith("onnx") or self.requested_backend in ("auto", REFERENCE):
+            return True
+        return self._resolve()[1]  # another backend's key is shared only if it passed the gate
+
+    def prepare_queries(self) -> None:
+        """Make the light encoder's ONNX file now, while torch is loaded anyway, not at the first query."""
+        if self._light_is_onnx() and not self.requested_backend.startswith("onnx"):
+            from .encoders.onnx import onnx_model
+
+            onnx_model(self.spec, QUERY_BACKEND.split("-")[1])
 
     def __repr__(self) -> str:
         backend = self.backend if self._backend else self.requested_backend

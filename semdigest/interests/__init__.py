@@ -10,7 +10,7 @@ BibTeX / Zotero exports come in through ``read_bibtex`` + ``import_bibtex``.
 from .bibtex import BibEntry, BibtexFile, parse_bibtex, read_bibtex
 from .day import BACKGROUND_SAMPLE, library_vectors, rank_day
 from .importing import ImportSummary, import_bibtex
-from .model import Interest, Reference
+from ..records import Interest, Reference
 from .rankers import CombinedRanker, LinearRanker, NearestRanker
 from .ranking import DEFAULT_RANKER, RANKERS, RankedPaper, Ranking, rank
 from .titles import TitleIndex, normalize_title

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..plural import plural
 from ..records import Skipped
 from .bibtex import BibtexFile
-from .model import Interest, Reference
+from ..records import Interest, Reference
 from .titles import TitleIndex
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..plural import plural
-from .model import Interest
+from ..records import Interest
 from .rankers import CombinedRanker, LinearRanker, NearestRanker
 from .vectors import InterestVectors
 

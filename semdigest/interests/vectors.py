@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InterestError
 from ..records import Paper
-from .model import Interest
+from ..records import Interest
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _embedded(texts: list[str], embedder, stored: StoredVectors | None, name: st
             if not chunk:
                 break
             start = time.perf_counter()
-            pending.update(zip(chunk, embedder.encode(chunk, progress=False)))
+            pending.update(zip(chunk, embedder.encode_few(chunk)))
             if done == _WARM_UP:
                 rate = len(chunk) / max(time.perf_counter() - start, 1e-9)
                 _announce(name, len(todo), rate, embedder, stored)

@@ -19,7 +19,7 @@ from ..embedding import Embedder
 from ..errors import InterestError, LibraryError
 from ..index import open_index
 from ..embedding.models import get_model
-from ..records import Digest, ModelKey, Paper, PaperFilter
+from ..records import Digest, Interest, ModelKey, Paper, PaperFilter
 from ..store import AddCounts, PaperStore, open_store
 from ..store import merge as merge_policy
 from .ingest import (IngestResult, VectorCounts, count_terms, embed_missing, link, replaces_dates, store_vectors,
@@ -220,7 +220,6 @@ class Library:
 
     def interest(self, name: str, create: bool = False):
         """The interest called ``name``; a new empty one when ``create``, else an InterestError."""
-        from ..interests import Interest
 
         found = self.store.get_interest(name)
         if found is None:

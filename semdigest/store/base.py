@@ -19,15 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records import Paper, PaperFilter, StandingTopic, TopicEvent
+from ..records import Interest, Paper, PaperFilter, StandingTopic, TopicEvent
 from .merge import Upsert
-
-if TYPE_CHECKING:
-    from ..interests.model import Interest
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import PurePath
 
-from ..records import SUMMARY_FIELDS, Paper
+from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,6 @@ def redated(dropped: Iterable[Appearance], remaining: Mapping[str, str]) -> dict
         gone.setdefault(arxiv_id, set()).update([dt.date.fromisoformat(date)] if date else [])
     return {i: Redated(dt.date.fromisoformat(remaining[i]) if remaining.get(i) else None, frozenset(dates))
             for i, dates in gone.items()}
-
-
-ARXIV_FIELDS = ("submitter", "comments", "journal_ref", "doi", "report_no", "license", "versions", "revised",
-                "updated")
 
 
 def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.date | None]],

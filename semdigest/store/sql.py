@@ -18,10 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..records import SUMMARY_FIELDS, Paper, Version
+from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper, Version
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
-from .schema.tables import ARXIV_METADATA
 from .sql_features import SQLFeatures
 
 APPLICATION = "semdigest"
@@ -29,7 +28,7 @@ SCHEMA_VERSION = "2"
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
                  "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
                  "summary_date", "source", "line")
-ARXIV_COLUMNS = tuple(ARXIV_METADATA)  # after PAPER_COLUMNS, in a library migrated to m006
+ARXIV_COLUMNS = ARXIV_FIELDS  # after PAPER_COLUMNS, in a library migrated to m006 (schema/tables.ARXIV_METADATA)
 
 
 @translating_errors

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records import StandingTopic, TopicEvent
+from ..records import Interest, Reference, StandingTopic, TopicEvent
 from .base import translating_errors
-
-if TYPE_CHECKING:
-    from ..interests.model import Interest
 
 INTEREST_LISTS = ("papers", "descriptions", "read", "not_interesting")  # interest_items.kind: ordered lists
 
@@ -35,8 +31,6 @@ class SQLFeatures:
             for position, r in enumerate(interest.references)])
 
     def get_interest(self, name: str) -> Interest | None:
-        from ..interests.model import Interest, Reference  # the package imports scikit-learn: only when asked
-
         row = self._run("SELECT id FROM {s}.interests WHERE name = %s", (name,)).fetchone()
         if row is None:
             return None

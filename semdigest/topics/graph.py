@@ -28,21 +28,45 @@ from ..config import cache_dir
 
 @cache
 def _umap_module():
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
     import umap
     import umap.umap_
     from numba.core.caching import NullCache
     from numba.core.registry import CPUDispatcher
 
+    function_cache = _function_cache_in(cache_dir() / "numba")
     modules = [m for name, m in list(sys.modules.items()) if name.startswith(("umap", "pynndescent"))]
     for module in modules:
         for value in vars(module).values():
             if isinstance(value, CPUDispatcher) and isinstance(value._cache, NullCache):
                 try:
-                    value.enable_caching()
+                    value._cache = function_cache(value.py_func)
                 except Exception:  # one numba cannot cache (a closure) compiles as before
                     pass
     return umap
+
+
+def _function_cache_in(folder):
+    """numba's on-disk cache of compiled functions, kept in ``folder``: set per dispatcher, so the
+    process's numba configuration (NUMBA_CACHE_DIR) is left as it is."""
+    from numba.core.caching import CompileResultCacheImpl, FunctionCache, UserProvidedCacheLocator
+
+    class Locator(UserProvidedCacheLocator):
+        def __init__(self, py_func, py_file):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            self._cache_path = os.path.join(folder, self.get_suitable_cache_subpath(py_file))
+
+        @classmethod
+        def from_function(cls, py_func, py_file):  # numba's own checks, without its NUMBA_CACHE_DIR test
+            return super(UserProvidedCacheLocator, cls).from_function(py_func, py_file)
+
+    class Impl(CompileResultCacheImpl):
+        _locator_classes = [Locator]
+
+    class Cache(FunctionCache):
+        _impl_class = Impl
+
+    return Cache
 
 
 @dataclass(frozen=True)

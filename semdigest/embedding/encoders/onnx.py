@@ -27,6 +27,8 @@ from ...config import data_dir
 from ..models import ModelSpec
 from .torch import quiet_transformers
 
+_log = logging.getLogger(__name__)
+
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 TOKENS_PER_BATCH = 1024  # padded tokens per run: 4 abstracts of 256; measured fastest here (512-16384)
 # How the ONNX backends are made and run; artifacts and auto's measurements are cached per recipe.
@@ -119,10 +121,11 @@ def artifacts_dir(spec: ModelSpec) -> Path:
 def onnx_model(spec: ModelSpec, precision: str) -> Path:
     """The exported (and, for int8, quantised) model, made once from the local weights."""
     folder = artifacts_dir(spec)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "revision.txt").write_text(f"{spec.revision}\n{RECIPE}\n", encoding="utf-8")
     fp32 = folder / "model-fp32.onnx"
     if not fp32.exists():
+        _log.info("semdigest: exporting %s to ONNX (once per model revision)…", spec.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "revision.txt").write_text(f"{spec.revision}\n{RECIPE}\n", encoding="utf-8")
         export(spec.weights_path(), fp32)
     if precision == "fp32":
         return fp32
@@ -142,7 +145,7 @@ class OnnxBackend:
     def encode(self, texts: Sequence[str], batch_size: int, progress: bool) -> np.ndarray:
         if not progress:
             return self.encoder.encode(texts)
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a notebook gets its widget bar
 
         with tqdm(total=len(texts), desc="Embedding", unit="paper") as bar:
             return self.encoder.encode(texts, progress=bar.update)
