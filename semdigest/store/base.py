@@ -138,10 +138,12 @@ class PaperRecords(ABC):
     """Papers and the dates of the digests they appeared in."""
 
     @abstractmethod
-    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False,
+                      backfill: bool = False) -> list[Upsert]:
         """Apply the shared merge policy (store/merge.py); record every appearance. With
         ``replace_dates``, first drop the appearances the papers replace (a file ingested again
-        with its right date)."""
+        with its right date). With ``backfill``, the papers are arXiv's metadata, not a digest's:
+        merged by merge.plan_backfill, and no appearance is recorded."""
 
     @abstractmethod
     def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]: ...

@@ -86,7 +86,9 @@ def summary(store: PaperStore, models: list[str]) -> tuple[dict[str, int], str]:
 def _copy_papers(target: PaperStore, rows, terms: _TermCounts) -> None:
     """Each paper as first seen, then once per later digest date: the stored row and every date."""
     first = [paper for paper, _ in rows]
-    target.upsert_papers(first)
+    target.upsert_papers([paper for paper, dates in rows if dates or not paper.date])
+    # a dated paper without a digest date only a backfill brought: no appearance in the copy either
+    target.upsert_papers([paper for paper, dates in rows if not dates and paper.date], backfill=True)
     later = [replace(paper, date=dt.date.fromisoformat(d) if d else None) for paper, dates in rows for d in dates
              if not paper.date or d != paper.date.isoformat()]
     if later:

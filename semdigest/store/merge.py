@@ -10,6 +10,14 @@ right date (``replace_dates``): the dates that a file of the same name gave its 
 dropped, and their first-seen dates become the earliest appearance that remains. A file whose
 name carries its date does this on every ingest (Library.ingest); for another file it is asked
 for (``ingest --redate``), since such a name (``listing.xml``) may be reused day after day.
+
+arXiv's own metadata (a backfill: the snapshot, OAI-PMH) is no digest appearance. A backfilled
+paper that no digest has shown is first seen on its submission day (version 1); the first
+digest that shows it replaces that date with its own, as a library without the backfill would
+have it (``backfilled``). Merged into a stored paper, arXiv's metadata fills in (DOI, journal
+reference, comments, versions, licence: the newer record wins), the digest's summaries and
+first-seen date are kept, and stored text is replaced only when it is empty or damaged (cut
+off, or holding U+FFFD where the incoming text has none), never by a shorter text.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import PurePath
 
-from ..records import SUMMARY_FIELDS, Paper
+from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper
 
 
 @dataclass(frozen=True)
@@ -75,9 +83,11 @@ def redated(dropped: Iterable[Appearance], remaining: Mapping[str, str]) -> dict
 
 
 def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.date | None]],
-                 redone: Mapping[str, Redated] | None = None) -> list[Upsert]:
-    """One Upsert per incoming paper, given the stored (paper, summary date) of those already known
-    and, for ``replace_dates``, the papers whose earlier dates from the same file were dropped."""
+                 redone: Mapping[str, Redated] | None = None, backfilled: frozenset[str] | set[str] = frozenset()
+                 ) -> list[Upsert]:
+    """One Upsert per incoming digest paper, given the stored (paper, summary date) of those already
+    known; for ``replace_dates``, the papers whose earlier dates from the same file were dropped;
+    and the stored papers that only a backfill brought (no digest appearance yet)."""
     redone = redone or {}
     plans = []
     for paper in papers:
@@ -86,6 +96,9 @@ def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.d
             continue
         old, old_summary_date = stored[paper.arxiv_id]
         first_seen = old.date
+        if paper.arxiv_id in backfilled:  # its submission day, until a digest shows it
+            plans.append(_first_digest(old, paper))
+            continue
         if paper.arxiv_id in redone:
             first_seen = redone[paper.arxiv_id].earliest
             if old_summary_date in redone[paper.arxiv_id].dropped:
@@ -96,6 +109,61 @@ def plan_upserts(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.d
         status = "unchanged" if merged == old else "updated"
         plans.append(Upsert(merged, paper.date if incoming_is_newer else old_summary_date, status, old))
     return plans
+
+
+def _first_digest(old: Paper, paper: Paper) -> Upsert:
+    """A backfilled paper's first digest: its date becomes the first-seen date, its summaries
+    come in; the stored text stays unless it is damaged."""
+    merged = merge(old, paper, new_is_newer=True)
+    merged = replace(merged, date=paper.date or old.date, title=sound_text(old.title, paper.title),
+                     abstract=sound_text(old.abstract, paper.abstract))
+    return Upsert(merged, paper.date, "unchanged" if merged == old else "updated", old)
+
+
+def plan_backfill(papers: Iterable[Paper], stored: Mapping[str, tuple[Paper, dt.date | None]]) -> list[Upsert]:
+    """One Upsert per paper of arXiv's metadata (a backfill), given the stored (paper, summary
+    date) of those already known: no appearance, no summary date of its own."""
+    plans = []
+    for paper in papers:
+        if paper.arxiv_id not in stored:
+            plans.append(Upsert(paper, None, "new", None))
+            continue
+        old, summary_date = stored[paper.arxiv_id]
+        merged = fill_in(old, paper)
+        plans.append(Upsert(merged, summary_date, "unchanged" if merged == old else "updated", old))
+    return plans
+
+
+def fill_in(old: Paper, record: Paper) -> Paper:
+    """A stored paper with arXiv's metadata ``record`` merged in: the metadata of the newer
+    record (by its last change, ``updated``) wins, the other fills what it lacks; the stored
+    paper's summaries, source, first-seen date, authors and categories stay (filled when empty);
+    its text stays unless it is empty or damaged."""
+    newer_record = old.updated is None or (record.updated is not None and record.updated >= old.updated)
+    first, second = (record, old) if newer_record else (old, record)
+    values = {name: _filled(getattr(first, name), getattr(second, name)) for name in ARXIV_FIELDS}
+    for name in ("authors", "categories", "primary_category", "code_url"):
+        values[name] = _filled(getattr(old, name), getattr(record, name))
+    values["version"] = max((v for v in (old.version, record.version) if v), default=None)
+    values["title"] = sound_text(old.title, record.title)
+    values["abstract"] = sound_text(old.abstract, record.abstract)
+    return replace(old, **values)
+
+
+def sound_text(stored: str, incoming: str) -> str:
+    """The stored text, unless it is empty or damaged and the incoming one is whole and no
+    shorter: damaged is cut off (a strict prefix of the incoming text, trailing dots and
+    U+FFFD aside) or holding U+FFFD (a bad byte) where the incoming text has none."""
+    if not stored.strip():
+        return incoming or stored
+    if len(incoming) < len(stored) or "\ufffd" in incoming:
+        return stored
+    cut_off = len(incoming) > len(stored) and incoming.startswith(stored.rstrip(" .…\ufffd"))
+    return incoming if cut_off or "\ufffd" in stored else stored
+
+
+def _filled(value, fallback):
+    return value if value not in (None, "", ()) else fallback
 
 
 def counts(plans: Iterable[Upsert]) -> AddCounts:

@@ -11,12 +11,14 @@ dates, booleans, vectors) and how many values one ``IN`` list may hold.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..records import SUMMARY_FIELDS, Paper
+from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper, Version
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
 from .sql_features import SQLFeatures
@@ -26,6 +28,7 @@ SCHEMA_VERSION = "2"
 PAPER_COLUMNS = ("arxiv_id", "version", "title", "authors", "abstract", "primary_category",
                  "categories", *SUMMARY_FIELDS, "code_url", "flagged", "first_seen",
                  "summary_date", "source", "line")
+ARXIV_COLUMNS = ARXIV_FIELDS  # after PAPER_COLUMNS, in a library migrated to m006 (schema/tables.ARXIV_METADATA)
 
 
 @translating_errors
@@ -114,6 +117,17 @@ class SQLStore(SQLFeatures, PaperStore):
         self._run("INSERT INTO {s}.meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                   (key, value))
 
+    def table_columns(self, table: str) -> set[str]:
+        """The names of ``table``'s columns, as this connection sees them."""
+        return {column[0] for column in self._run(f"SELECT * FROM {{s}}.{table} LIMIT 0").description}
+
+    @functools.cached_property
+    def paper_columns(self) -> tuple[str, ...]:
+        """The papers columns read and written: all, once migrated; a library only read here may
+        lack arXiv's metadata (m006), and its papers are read without it. Asked after migrating."""
+        present = self.table_columns("papers")
+        return PAPER_COLUMNS + tuple(c for c in ARXIV_COLUMNS if c in present)
+
     def sql_where(self, where: PaperFilter) -> tuple[str, list]:
         """A condition on papers aliased ``p`` (tables as ``{s}.name``, for ``q``), and its parameters."""
         conditions, params = ["TRUE"], []
@@ -138,15 +152,19 @@ class SQLStore(SQLFeatures, PaperStore):
 
     # -- papers -------------------------------------------------------------------------------
 
-    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False) -> list[merge.Upsert]:
+    def upsert_papers(self, papers: Iterable[Paper], replace_dates: bool = False,
+                      backfill: bool = False) -> list[merge.Upsert]:
         papers = list(papers)
         redone = self._replace_dates(papers) if replace_dates else {}
         stored = self._stored_with_summary_dates([p.arxiv_id for p in papers])
-        plans = merge.plan_upserts(papers, stored, redone)
+        if backfill:
+            plans = merge.plan_backfill(papers, stored)
+        else:
+            plans = merge.plan_upserts(papers, stored, redone, self._never_in_a_digest(list(stored)))
         changed = [plan for plan in plans if plan.status != "unchanged"]
-        columns = ", ".join(PAPER_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in PAPER_COLUMNS[1:])
-        self._many(f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(PAPER_COLUMNS))}) "
+        columns = ", ".join(self.paper_columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.paper_columns[1:])
+        self._many(f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(self.paper_columns))}) "
                    f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}",
                    [self._paper_row(plan.paper, plan.summary_date) for plan in changed])
         changed = [plan.paper for plan in changed]
@@ -155,9 +173,15 @@ class SQLStore(SQLFeatures, PaperStore):
             self._run(f"DELETE FROM {{s}}.paper_categories WHERE {condition}", params)
         self._many("INSERT INTO {s}.paper_categories VALUES (%s, %s) ON CONFLICT DO NOTHING",
                    [(c, p.arxiv_id) for p in changed for c in p.categories])
-        self._many("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                   [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
+        if not backfill:  # arXiv's metadata is no digest appearance
+            self._many("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                       [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
         return plans
+
+    def _never_in_a_digest(self, ids: list[str]) -> set[str]:
+        """Of these stored papers, those only a backfill brought: no appearance in any digest."""
+        return set(ids) - {r[0] for r in self._rows_of("SELECT DISTINCT arxiv_id FROM {s}.appearances WHERE {cond}",
+                                                       "arxiv_id", ids)}
 
     def _replace_dates(self, papers: list[Paper]) -> dict[str, merge.Redated]:
         """Drop the appearances the papers replace (merge.replaced_appearances)."""
@@ -171,19 +195,20 @@ class SQLStore(SQLFeatures, PaperStore):
         return merge.redated(dropped, remaining)
 
     def _stored_with_summary_dates(self, ids: list[str]) -> dict[str, tuple[Paper, dt.date | None]]:
-        rows = self._rows_of(f"SELECT {', '.join(PAPER_COLUMNS)} FROM {{s}}.papers WHERE {{cond}}", "arxiv_id", ids)
+        columns = self.paper_columns
+        rows = self._rows_of(f"SELECT {', '.join(columns)} FROM {{s}}.papers WHERE {{cond}}", "arxiv_id", ids)
         summary = PAPER_COLUMNS.index("summary_date")
-        return {row[0]: (self._paper(row), self._from_date(row[summary])) for row in rows}
+        return {row[0]: (self._paper(row, columns), self._from_date(row[summary])) for row in rows}
 
     def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
         return {i: paper for i, (paper, _) in self._stored_with_summary_dates(list(ids)).items()}
 
     def iter_papers(self, where: PaperFilter = PaperFilter()) -> Iterator[tuple[Paper, list[str]]]:
         condition, params = self.sql_where(where)
-        columns = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
-        for row in self._run(f"SELECT {columns}, {self.joined_dates} FROM {{s}}.papers p WHERE {condition} "
-                             "ORDER BY p.arxiv_id", params):
-            yield self._paper(row[:-1]), (row[-1] or "").split()
+        columns = self.paper_columns
+        for row in self._run(f"SELECT {', '.join(f'p.{c}' for c in columns)}, {self.joined_dates} FROM {{s}}.papers p "
+                             f"WHERE {condition} ORDER BY p.arxiv_id", params):
+            yield self._paper(row[:-1], columns), (row[-1] or "").split()
 
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         condition, params = self.sql_where(where)
@@ -197,20 +222,29 @@ class SQLStore(SQLFeatures, PaperStore):
                                         "ORDER BY p.arxiv_id", params)]
 
     def _paper_row(self, paper: Paper, summary_date: dt.date | None) -> tuple:
-        return (
+        """The paper's values for ``paper_columns``."""
+        versions = json.dumps([[v.number, v.created.isoformat()] for v in paper.versions]) if paper.versions else None
+        values = dict(zip(PAPER_COLUMNS + ARXIV_COLUMNS, (
             paper.arxiv_id, paper.version, paper.title, self._list(paper.authors), paper.abstract,
             paper.primary_category, self._list(paper.categories), *(getattr(paper, name) for name in SUMMARY_FIELDS),
             paper.code_url, self._bool(paper.flagged), self._date(paper.date), self._date(summary_date), paper.source,
-            paper.line,
-        )
+            paper.line, paper.submitter, paper.comments, paper.journal_ref, paper.doi, paper.report_no, paper.license,
+            versions, self._date(paper.revised), self._date(paper.updated))))
+        return tuple(values[c] for c in self.paper_columns)
 
-    def _paper(self, row: Sequence) -> Paper:
-        values = dict(zip(PAPER_COLUMNS, row))
+    def _paper(self, row: Sequence, columns: Sequence[str] = PAPER_COLUMNS) -> Paper:
+        values = dict(zip(columns, row))
         values["date"] = self._from_date(values.pop("first_seen"))
         values.pop("summary_date")
         values["authors"] = tuple(self._from_list(values["authors"]))
         values["categories"] = tuple(self._from_list(values["categories"]))
         values["flagged"] = bool(values["flagged"])
+        for name in ("revised", "updated"):
+            if name in values:
+                values[name] = self._from_date(values[name])
+        if "versions" in values:
+            versions = json.loads(values["versions"]) if values["versions"] else []
+            values["versions"] = tuple(Version(int(n), dt.datetime.fromisoformat(t)) for n, t in versions)
         return Paper(**values)
 
     # -- vectors ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from ..sql import APPLICATION, SCHEMA_VERSION
-from .tables import INTEREST_VECTORS_AND_MAP, INTERESTS, SCHEMA_2, TRACKING
+from .tables import ARXIV_METADATA, INTEREST_VECTORS_AND_MAP, INTERESTS, SCHEMA_2, TRACKING
 
 MIGRATIONS: list[Callable] = []
 _MAKES: dict[str, str] = {}  # migration name -> the tables it makes (IF NOT EXISTS)
@@ -59,6 +59,16 @@ def m004_interest_vectors_and_map_points(store) -> None:
 @migration(TRACKING)
 def m005_topics_across_days(store) -> None:
     _create(store, TRACKING)
+
+
+@migration()
+def m006_arxiv_metadata(store) -> None:
+    """arXiv's metadata columns on papers (tables.ARXIV_METADATA): those the table lacks, since
+    SQLite has no ADD COLUMN IF NOT EXISTS and this migration runs again where its record is lost."""
+    present = store.table_columns("papers")
+    for name, kind in ARXIV_METADATA.items():
+        if name not in present:
+            store._run(f"ALTER TABLE {{s}}.papers ADD COLUMN {name} {kind.format(**store.column_types)}")
 
 
 def names(tables: str) -> set[str]:

@@ -85,3 +85,9 @@ CREATE TABLE IF NOT EXISTS {s}.paper_topics (
 ){without_rowid};
 CREATE INDEX IF NOT EXISTS paper_topics_by_paper ON {s}.paper_topics(arxiv_id, date);
 """
+
+# arXiv's own metadata on papers (records.ARXIV_FIELDS: a backfill brings it, a digest has none),
+# added as columns so a library of any earlier release gets them: ``versions`` as JSON
+# ([[number, ISO time], ...]), ``revised`` the latest version's day, ``updated`` the record's last change.
+ARXIV_METADATA = {"submitter": "TEXT", "comments": "TEXT", "journal_ref": "TEXT", "doi": "TEXT", "report_no": "TEXT",
+                  "license": "TEXT", "versions": "TEXT", "revised": "{date}", "updated": "{date}"}
