@@ -134,11 +134,13 @@ def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
     torch_made = Embedder(backend="torch-fp32", device="cpu")
     queries = ["graph neural networks for molecules", "a survey of retrieval-augmented generation"]
     reference = torch_made.encode([torch_made.spec.query_text(q) for q in queries])
-    for light, least in ((Embedder(backend="torch-fp32", device="cpu"), 0.9999), (Embedder(device="cpu"), MIN_MEAN_COSINE)):
+    exact, auto = Embedder(backend="torch-fp32", device="cpu"), Embedder(device="cpu")
+    for light in (exact, auto):
         assert light.key == torch_made.key
-        cosine = np.sum(reference * light.encode_queries(queries), axis=1)
-        assert cosine.min() > least, cosine
         assert type(light.light_encoder).__name__ == "OnnxBackend"
+    assert np.sum(reference * exact.encode_queries(queries), axis=1).min() > 0.9999  # the same fp32 graph
+    # auto's choice (int8 where it passed) is held to the gate's own rule: the mean cosine
+    assert np.sum(reference * auto.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
 
 
 @pytest.mark.slow
