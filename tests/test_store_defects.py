@@ -29,14 +29,6 @@ from .helpers import _OTHER_USER, digest_slice, other_user_can_run, run_cli
 PASSWORD = "Hunter2-pw-91c4"
 
 
-@pytest.fixture()
-def seeds_copy(seeds_library, tmp_path):
-    """A private copy of the session's seeds library (514 papers, real vectors)."""
-    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path = tmp_path / "seeds.sqlite"
-    shutil.copy(seeds_library.path, path)
-    return path
-
 
 def _one_line_error(result) -> str:
     assert result.returncode == 2, (result.stdout, result.stderr)

@@ -30,14 +30,6 @@ from .helpers import digest_slice, other_user_can_run, run_cli, run_cli_as_other
 V1_LIBRARY = ROOT / "tests" / "data" / "library-v1.sqlite"  # made by semdigest 0.1 (commit 079dcbd)
 
 
-@pytest.fixture()
-def seeds_copy(seeds_library, tmp_path):
-    """A private copy of the session's seeds library (514 papers, real vectors)."""
-    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path = tmp_path / "seeds.sqlite"
-    shutil.copy(seeds_library.path, path)
-    return path
-
 
 def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -5,7 +5,6 @@ ranks like it where that one is exact."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
@@ -17,13 +16,6 @@ from semdigest.neighbors import related
 from semdigest.records import PaperFilter
 from semdigest.store.schema import MIGRATIONS
 
-
-@pytest.fixture()
-def seeds_copy(seeds_library, tmp_path):
-    seeds_library.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path = tmp_path / "seeds.sqlite"
-    shutil.copy(seeds_library.path, path)
-    return path
 
 
 def _migrations(path) -> list[tuple[str, str]]:
