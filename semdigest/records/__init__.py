@@ -220,14 +220,16 @@ class StandingTopic:
 
 
 # What happened to topics on a tracked day (TopicEvent.kind).
-TOPIC_EVENTS = ("born", "grew", "shrank", "split", "merged", "gone", "returned")
+TOPIC_EVENTS = ("born", "grew", "shrank", "split", "continues", "merged", "gone", "returned")
 
 
 @dataclass(frozen=True)
 class TopicEvent:
     """One change of a day. ``topic`` is the topic it is about; ``others`` the other topics involved:
     for ``split`` the topics ``topic`` split into (itself first), for ``merged`` the topics
-    ``topic`` absorbed; empty for the other kinds."""
+    ``topic`` absorbed, for ``continues`` the topic the new ``topic`` continues (most of its papers
+    sit among that topic's, but too few of its new papers for the id to carry on); empty for the
+    other kinds."""
 
     date: dt.date
     kind: str
@@ -236,12 +238,17 @@ class TopicEvent:
 
     def said_of(self, topic: int) -> str:
         """What the event says of one topic ("" if it is not involved): split into 4, 5; absorbed 7;
-        split off from 3; merged into 3; born, grew, shrank, gone, returned."""
+        split off from 3; merged into 3; continues 3; continued as 9; born, grew, shrank, gone,
+        returned."""
         others = ", ".join(str(t) for t in self.others)
         if topic == self.topic:
             if self.kind == "split":
                 return f"split into {others}"
+            if self.kind == "continues":
+                return f"continues {others}"
             return f"absorbed {others}" if self.kind == "merged" else self.kind
+        if topic in self.others and self.kind == "continues":
+            return f"continued as {self.topic}"
         if topic in self.others and self.kind in ("split", "merged"):
             return f"split off from {self.topic}" if self.kind == "split" else f"merged into {self.topic}"
         return ""

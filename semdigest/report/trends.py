@@ -18,10 +18,10 @@ from ..maps.static import LITERAL, PALETTE
 from ..pages import html_page
 
 # How each event is marked on the charts (and what the legend says).
-MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "returned": ("↺", "returned"), "grew": ("▲", "grew"),
-         "shrank": ("▼", "shrank"), "merged": ("⇉", "absorbed another"), "gone": ("×", "gone")}
+MARKS = {"born": ("+", "new"), "split": ("+", "split off"), "continues": ("+", "continues another"),
+         "returned": ("↺", "returned"), "grew": ("▲", "grew"), "shrank": ("▼", "shrank"), "merged": ("⇉", "absorbed another"), "gone": ("×", "gone")}
 
-LEGEND = "+ new or split off, ▲ grew, ▼ shrank, ⇉ absorbed another, ↺ returned, × gone"
+LEGEND = "+ new, split off or continuing another, ▲ grew, ▼ shrank, ⇉ absorbed another, ↺ returned, × gone"
 
 CSV_FLOAT_FORMAT = "%.4f"  # shares to four places
 

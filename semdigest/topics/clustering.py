@@ -1,10 +1,13 @@
 """The clusterer a TopicModel is composed with by default: cut the neighbour graph into topics.
 
 By default (``method="spectral"``) the topics are KMeans clusters of the graph's spectral
-embedding (the first eigenvectors of its normalised Laplacian), as many as the papers make
-(``topic_size`` papers a topic on average). Both choices are for stability: the eigenvectors move
-as little as the graph does, and a count that depends only on how many papers there are cannot
-flip. Measured on the 11 shared days with new papers, against the same vectors with noise of
+embedding (the first eigenvectors of its normalised Laplacian), five on a day of up to 600 papers
+(one more per ``topic_size`` papers past that). Both choices are for stability: the eigenvectors
+move as little as the graph does, and a count that does not move with the day's size cannot flip
+(with one topic per 60 papers, 2026-06-10's 252 papers sat at the 4/5 boundary and noise of cosine
+0.99995 gave adjusted Rand 0.886) nor change the grain of the topics from day to day, which split
+a subject's earlier papers between ids (issue 23's identity: 0.73 with 4-9 topics a day, 0.85 with
+five, both under ``TopicTracker(min_identity=0.7)``). Measured on the 11 shared days with new papers, against the same vectors with noise of
 cosine >= 0.9999 (what another backend that passes the gate gives): adjusted Rand 0.71-0.96
 (mean 0.87) for the former default (KMeans on a 10-d UMAP layout, the number of topics where
 modularity peaks), whose SGD layout amplifies a small change; see benchmarks/topics_bench.py for
@@ -40,8 +43,8 @@ class GraphClusterer(ClusterMixin, BaseEstimator):
     ----------
     n_topics : int or None, default=None
         Number of topics. None chooses it: with ``"spectral"``, one topic per ``topic_size``
-        papers (at least 2, at most ``max_topics``, more while one topic holds over 60% of the
-        papers); otherwise the number between 2 and ``max_topics`` whose topics keep the most
+        papers but at least ``min_topics`` (and at most ``max_topics``; on small sets at least 8
+        papers a topic, at least 2 topics; more while one topic holds over 60% of the papers); otherwise the number between 2 and ``max_topics`` whose topics keep the most
         link weight of the graph inside them (modularity), among those where no topic holds more
         than 60% of the papers.
     max_topics : int, default=12
@@ -49,8 +52,10 @@ class GraphClusterer(ClusterMixin, BaseEstimator):
     method : {"spectral", "kmeans", "agglomerative"}, default="spectral"
         KMeans on the graph's spectral embedding; or the given layout cut by KMeans or by Ward's
         agglomerative clustering (then each paper settles in the topic most of its links go to).
-    topic_size : int, default=60
-        Papers a topic holds on average when ``"spectral"`` chooses the number.
+    topic_size : int, default=110
+        Papers a topic holds on average when ``"spectral"`` chooses the number ...
+    min_topics : int, default=5
+        ... and the fewest topics it chooses (a day of 250-550 papers: five).
     random_state : int, default=42
         Seed of KMeans.
 
@@ -69,11 +74,14 @@ class GraphClusterer(ClusterMixin, BaseEstimator):
         "max_topics": [Interval(Integral, 2, None, closed="left")],
         "method": [StrOptions({"spectral", "kmeans", "agglomerative"})],
         "topic_size": [Interval(Integral, 2, None, closed="left")],
+        "min_topics": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, MAX_SEED, closed="both")],
     }
 
-    def __init__(self, n_topics=None, max_topics=12, method="spectral", topic_size=60, random_state=42):
+    def __init__(self, n_topics=None, max_topics=12, method="spectral", topic_size=110, min_topics=5,
+                 random_state=42):
         self.n_topics = n_topics
+        self.min_topics = min_topics
         self.max_topics = max_topics
         self.method = method
         self.topic_size = topic_size
@@ -106,7 +114,8 @@ class GraphClusterer(ClusterMixin, BaseEstimator):
 
     def _spectral(self, graph) -> np.ndarray:
         n = graph.shape[0]
-        k = self.n_topics or int(np.clip(round(n / self.topic_size), 2, max(2, min(self.max_topics, n // MIN_MEAN_TOPIC_SIZE))))
+        most = max(2, min(self.max_topics, n // MIN_MEAN_TOPIC_SIZE))
+        k = self.n_topics or int(np.clip(round(n / self.topic_size), min(self.min_topics, most), most))
         k = min(k, n)
         self.embedding_ = spectral_embedding(graph, max(min(k, self.max_topics), 2))
         while True:

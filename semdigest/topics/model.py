@@ -79,8 +79,9 @@ class TopicModel(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_topics : int or None, default=None
-        Number of topics. None chooses it (``GraphClusterer``): one per 60 papers with
-        ``"spectral"`` (4-9 on the shared days), else where the graph's modularity peaks.
+        Number of topics. None chooses it (``GraphClusterer``): with ``"spectral"`` five up to 600
+        papers (fewer on small sets, one more per 110 papers past that), else where the graph's
+        modularity peaks.
     max_topics : int, default=12
         Most topics ``n_topics=None`` may choose (fewer on small days: at least 8 papers a topic).
     method : {"spectral", "kmeans", "agglomerative"}, default="spectral"

@@ -148,9 +148,11 @@ def across_days(data: DayData) -> dict | None:
     if tracked.previous_date is None:
         return {"sentences": [f"The first tracked day: its {len(tracked.sizes)} topics start the library's topics."],
                 "lists": []}
-    split_from = {t: ev.topic for ev in tracked.events if ev.kind == "split" for t in ev.others[1:]}
-    new = [f"{name(t)} ({plural(tracked.sizes[t], 'paper')}" + (f", split off from {name(split_from[t])}"
-                                                                if t in split_from else "") + ")" for t in tracked.new]
+    origin = {**{t: f"split off from {name(ev.topic)}" for ev in tracked.events if ev.kind == "split"
+                 for t in ev.others[1:]},
+              **{ev.topic: f"continues {name(ev.others[0])}" for ev in tracked.events if ev.kind == "continues"}}
+    new = [f"{name(t)} ({plural(tracked.sizes[t], 'paper')}" + (f", {origin[t]}" if t in origin else "") + ")"
+           for t in tracked.new]
     growth = tracked.growth()
     grew = sorted((ev.topic for ev in tracked.events if ev.kind == "grew"), key=lambda t: (-growth[t], t))
     growing = [f"{name(t)}: {tracked.previous[t]} → {plural(tracked.sizes[t], 'paper')} (x{growth[t]:.1f} its share "
