@@ -19,7 +19,8 @@ paper's 10 nearest map points in its topic; issue 23's label figures: the share 
 papers (title + abstract) that use one of its label's phrases (mean, and the worst label:
 ``cover``, ``cover_min``) and the share of labels used less than twice as often inside their topic
 as in the day's other papers (``lift<2``); and stability: adjusted Rand between the topics of the
-day's vectors and of the same vectors with noise of cosine >= 0.9999 (``ARI_noise``). Then small days cut from the same digests (their first N papers, and N
+day's vectors and of the same vectors with noise of cosine >= 0.9999 (``ARI_noise``), and the same
+for `day`'s topics (``TopicMap.build``) on all 14 digests, the lowest of three noise seeds. Then small days cut from the same digests (their first N papers, and N
 drawn at random): topics, largest topic, flagged share.
 
     pip install -e '.[bench]' && python benchmarks/topics_bench.py [--library PATH] [--no-bertopic]
@@ -44,6 +45,7 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score
 
 from semdigest.library import Library
 from semdigest.maps.projection import map_layout
+from semdigest.maps.topicmap import TopicMap
 from semdigest.readers import read
 from semdigest.topics import TopicModel
 from semdigest.topics.evaluation import label_collisions, label_coverage, map_agreement, phrase_share
@@ -55,13 +57,18 @@ METRICS = ["topics", "flagged", "largest", "V", "collisions", "phrases", "map_ag
            "ARI_noise", "seconds"]
 
 
-def load_days(library: Library) -> dict[str, dict]:
-    """Each day with new papers: ids, vectors, texts, categories (ingesting what is missing)."""
+def load_days(library: Library, digests: dict | None = None) -> dict[str, dict]:
+    """Each day with new papers: ids, vectors, texts, categories (ingesting what is missing);
+    ``digests`` gets every digest's papers as `day` sees them: (ids, vectors, metadata)."""
     days = {}
     for path in sorted(DAILY.glob("2026-06-??.md")):
         digest = read(path)
         ids = [p.arxiv_id for p in digest.papers]
         library.ingest(digest)  # nothing to do when the library has it
+        if digests is not None:
+            frame = library.papers(date=digest.date)
+            found, matrix = library.vectors(ids=frame["arxiv_id"])
+            digests[path.stem] = (list(found), matrix, frame.set_index("arxiv_id").loc[list(found)])
         known = library.papers(ids=ids).set_index("arxiv_id")
         if not (known.loc[ids, "first_seen"].astype(str) == str(digest.date)).any():
             continue  # a weekend copy: every paper was first seen on an earlier day
@@ -199,6 +206,17 @@ def bertopic_day(day: dict, embedder) -> tuple[dict, dict]:
     return defaults, row(reduced, topics < 0, day["categories"], labels, coords, seconds, day["texts"])
 
 
+def day_stability(digests: dict[str, tuple]) -> dict[str, float]:
+    """`day`'s topics (``TopicMap.build``, what the report draws, on every digest's papers) from the
+    vectors and from the vectors with noise (three seeds): per digest, the lowest adjusted Rand."""
+    out = {}
+    for name, (ids, X, frame) in digests.items():
+        topics = TopicMap.build(ids, X, frame, name).papers["topic"]
+        out[name] = min(adjusted_rand_score(topics, TopicMap.build(ids, noisy(X, seed), frame, name).papers["topic"])
+                        for seed in (1, 2, 3))
+    return out
+
+
 def small_days(days: dict[str, dict]) -> pd.DataFrame:
     """Days of 10-60 papers: the first N papers of each digest, and N drawn at random (seed 0)."""
     rows = []
@@ -231,7 +249,8 @@ def main() -> None:
     pd.set_option("display.width", 200)
     with tempfile.TemporaryDirectory() as folder:
         library = Library.open(args.library or Path(folder) / "library.sqlite")
-        days = load_days(library)
+        digests: dict[str, tuple] = {}
+        days = load_days(library, digests)
         embedder = None if args.no_bertopic else library.embedder()
         library.close()
     print(f"CPU: {cpu()}; {len(days)} days: {', '.join(days)}")
@@ -254,6 +273,11 @@ def main() -> None:
         print(f"\n{method}, per day:\n{frame.round(3).to_string()}")
     print("\nAverage over the days:")
     print(pd.DataFrame(averages).T.round(3).to_string())
+
+    stability = day_stability(digests)
+    print("\n`day` (TopicMap.build on each digest's papers), adjusted Rand against noise of cosine >= 0.9999, "
+          f"lowest of 3 seeds: min {min(stability.values()):.3f}, mean {np.mean(list(stability.values())):.3f}")
+    print("  " + ", ".join(f"{d[5:]} {v:.3f}" for d, v in stability.items()))
 
     small = small_days(days)
     print("\nSmall days (semdigest; first N papers of each digest, and N at random):")

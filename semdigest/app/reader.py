@@ -119,6 +119,7 @@ class Reader:
             row = placed.get(i)
             record.update(topic=int(row.topic) if row is not None else None,
                           label=row.label if row is not None else None,
+                          subtopic=int(row.subtopic) if row is not None else None,
                           confidence=None if row is None or row.confidence != row.confidence else round(float(row.confidence), 3),
                           x=None if row is None else round(float(row.x), 4), y=None if row is None else round(float(row.y), 4))
             papers.append(record)
@@ -130,6 +131,9 @@ class Reader:
                           key=lambda i: -(placed[i].confidence if placed[i].confidence == placed[i].confidence else 0))
             topics.append({"topic": int(t.id), "label": t.label, "size": int(t.size), "terms": list(t.terms),
                            "representative": list(t.representative_ids), "arxiv_ids": list(t.representative_ids) + rest,
+                           "subtopics": [{"subtopic": int(s.id), "label": s.label, "size": int(s.size),
+                                          "terms": list(s.terms), "arxiv_ids": list(s.paper_ids)}
+                                         for s in day.subtopics if s.parent == t.id],
                            "trend": trends.get(int(t.id))})
         new = [i for i in ids if catalog.first_seen.get(i) == date]
         before, after = catalog.neighbours(date)

@@ -21,7 +21,7 @@ import pandas as pd
 import traitlets
 
 STATIC = Path(__file__).resolve().parent / "static"
-FIELDS = ("label", "primary_category")
+FIELDS = ("label", "subtopic_label", "primary_category")
 
 _ESM = """
 const SCRIPTS = %s;
@@ -65,7 +65,7 @@ def _esm() -> str:
 
 class MapWidget(anywidget.AnyWidget):
     """Papers on the map: ``frame`` has x, y and the fields to colour by (label: the topic,
-    primary_category); ``selected`` holds the selected rows' positions, ``selection`` the rows."""
+    subtopic_label: the sub-topic, primary_category); ``selected`` holds the selected rows' positions, ``selection`` the rows."""
 
     _esm = _esm()
     points = traitlets.Dict().tag(sync=True)

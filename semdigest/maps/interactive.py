@@ -14,17 +14,23 @@ if TYPE_CHECKING:  # only for the annotations: importing topics would load its e
     from ..topics import Topics
 
 def interactive_map(points: list[dict], topics: Topics, anchors: np.ndarray, title: str,
-                    min_confidence: float = 0.5, backdrop: np.ndarray | None = None) -> str:
+                    min_confidence: float = 0.5, backdrop: np.ndarray | None = None,
+                    subtopics: Topics = (), subtopic_anchors: np.ndarray | None = None) -> str:
     """A self-contained HTML page (no network: data, script and styles inline).
 
-    ``points`` carry x, y, id, title, authors, tldr, category, topic and confidence for each
-    paper (a paper below ``min_confidence`` is drawn as a ring); ``anchors`` are where the
-    topics' labels belong (``label_anchors``); ``backdrop`` (x, y rows) is drawn faint beneath."""
+    ``points`` carry x, y, id, title, authors, tldr, category, topic, subtopic and confidence for
+    each paper (a paper below ``min_confidence`` is drawn as a ring); ``anchors`` are where the
+    topics' labels belong (``label_anchors``), ``subtopic_anchors`` the sub-topics' (shown when the
+    reader colours by sub-topic); ``backdrop`` (x, y rows) is drawn faint beneath."""
+    def placed(groups, where):
+        return [{"id": t.id, "label": t.label, "size": t.size, "x": float(x), "y": float(y),
+                 **({"parent": t.parent} if t.parent is not None else {})} for t, (x, y) in zip(groups, where)]
+
     data = {
         "title": title,
         "points": points,
-        "topics": [{"id": t.id, "label": t.label, "size": t.size, "x": float(x), "y": float(y)}
-                   for t, (x, y) in zip(topics, anchors)],
+        "topics": placed(topics, anchors),
+        "subtopics": placed(subtopics, subtopic_anchors) if subtopic_anchors is not None else [],
         "palette": PALETTE,
         "min_confidence": min_confidence,
     }

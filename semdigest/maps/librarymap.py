@@ -66,7 +66,8 @@ class LibraryMap:
     def to_html(self) -> str:
         anchors = label_anchors(self.coords, self.day.papers["topic"].to_numpy(), self.day.topics)
         return interactive_map(self.day.points(), self.day.topics, anchors, self.heading(),
-                               self.day.model.min_confidence, backdrop=self.backdrop[["x", "y"]].to_numpy())
+                               self.day.model.min_confidence, backdrop=self.backdrop[["x", "y"]].to_numpy(),
+                               subtopics=self.day.subtopics, subtopic_anchors=self.day.subtopic_anchors(self.coords))
 
     def save_html(self, path: str | Path) -> Path:
         path = Path(path)

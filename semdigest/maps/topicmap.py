@@ -124,7 +124,12 @@ class TopicMap:
 
     def to_html(self) -> str:
         anchors = label_anchors(self.coords, self.papers["topic"].to_numpy(), self.topics)
-        return interactive_map(self.points(), self.topics, anchors, self.heading(), self.model.min_confidence)
+        return interactive_map(self.points(), self.topics, anchors, self.heading(), self.model.min_confidence,
+                               subtopics=self.subtopics, subtopic_anchors=self.subtopic_anchors(self.coords))
+
+    def subtopic_anchors(self, coords: np.ndarray) -> np.ndarray:
+        """Where each sub-topic's label belongs on a map of these papers at ``coords``."""
+        return label_anchors(coords, self.papers["subtopic"].to_numpy(), self.subtopics)
 
     def points(self) -> list[dict]:
         """The papers as the interactive map's points."""
@@ -132,6 +137,7 @@ class TopicMap:
             {"id": r.arxiv_id, "x": round(float(r.x), 4), "y": round(float(r.y), 4), "title": text_or_none(r.title) or "",
              "authors": author_text(r.authors), "tldr": text_or_none(r.tldr) or "",
              "category": text_or_none(r.primary_category) or "no category", "topic": int(r.topic),
+             "subtopic": int(r.subtopic),
              "confidence": None if np.isnan(r.confidence) else round(float(r.confidence), 2)}
             for r in self.papers.itertuples()
         ]
