@@ -5,8 +5,11 @@ seen before it (what `related --day` and the report's "seen before" find; a pape
 on a later day is judged as of the day it was first seen, so weekend copies keep their value).
 Its novelty is the share of a calibration sample of the library's papers that are closer than
 that to the rest of the library (the papers first seen before the same day, their own day's
-papers left out, as a new day's papers never count each other): 0.99 means "further from what
-you have than 99% of your papers are". The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
+papers left out, as a new day's papers never count each other), taken within the paper's own
+neighbourhood: the ``LOCAL_K`` sample papers nearest to it. 0.99 means "further from what you
+have than 99% of the papers around it are". A rare field's papers are far from one another too,
+so a routine paper of cs.IT is not "new" because cs.IT is sparse (against the whole sample, 4-8
+of the report's top 8 were from four rare fields, about 8% of the papers). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
 cached in the library and drawn afresh when the library before the day differs by more than
 ``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
@@ -29,6 +32,7 @@ NOVELTY_K = 3              # earlier papers a paper's closeness is averaged over
 CALIBRATION_SAMPLE = 500   # library papers the percentile is taken against (resolution 0.002)
 REFRESH_GROWTH = 0.10      # draw the sample again when the library before the day differs by 10%
 MIN_CALIBRATION = 20       # fewer sampled papers than this: no percentile (the library is too young)
+LOCAL_K = 30               # sample papers nearest a paper that its percentile is taken among
 SAME_DAY_MARGIN = 20       # extra neighbours fetched for a sample paper, as its own day's are dropped
 _DAY = dt.timedelta(days=1)
 
@@ -40,40 +44,53 @@ def closeness(scores: Sequence[Sequence[float]], k: int = NOVELTY_K) -> np.ndarr
 
 @dataclass(frozen=True)
 class Calibration:
-    """The closeness of a sample of library papers, sorted; built for a library of ``papers``
-    papers before day ``date`` with ``k`` neighbours."""
+    """The closeness of a sample of library papers (``ids``), sorted; built for a library of
+    ``papers`` papers before day ``date`` with ``k`` neighbours."""
 
     date: str
     papers: int
     k: int
     values: tuple[float, ...]
+    ids: tuple[str, ...] = ()
 
-    def novelty(self, closeness_values: np.ndarray) -> np.ndarray:
-        """Share of the sample closer to its earlier papers than each value (ties count half);
-        NaN where the value is NaN or the sample is too small to say."""
+    def novelty(self, closeness_values: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+        """Share of the sample closer to its earlier papers than each value (ties count half),
+        or of the sample papers ``near[r]`` (positions in ``ids``) for value r; NaN where the
+        value is NaN or the sample is too small to say."""
         values = np.asarray(closeness_values, dtype=np.float64)
         if len(self.values) < MIN_CALIBRATION:
             return np.full(len(values), math.nan)
         sample = np.asarray(self.values)
-        above = len(sample) - np.searchsorted(sample, values, side="right")
-        equal = np.searchsorted(sample, values, side="right") - np.searchsorted(sample, values, side="left")
-        out = (above + 0.5 * equal) / len(sample)
+        among = sample[near] if near is not None else np.broadcast_to(sample, (len(values), len(sample)))
+        above = (among > values[:, None]).sum(axis=1)
+        equal = (among == values[:, None]).sum(axis=1)
+        out = (above + 0.5 * equal) / among.shape[1]
         return np.where(np.isnan(values), math.nan, out)
 
     def fresh_for(self, papers_before: int, k: int) -> bool:
         """Whether this sample stands for a library of ``papers_before`` papers: made with the same
         k from a library within ``REFRESH_GROWTH`` of that size (either way: a day's few papers
         first seen a day or two before it are judged with the same sample, not a new one each)."""
-        return self.k == k and abs(papers_before - self.papers) <= self.papers * REFRESH_GROWTH
+        return (self.k == k and len(self.ids) == len(self.values)  # a sample stored without its ids: drawn again
+                and abs(papers_before - self.papers) <= self.papers * REFRESH_GROWTH)
 
     def to_json(self) -> str:
         return json.dumps({"date": self.date, "papers": self.papers, "k": self.k,
-                           "values": [round(v, 5) for v in self.values]})
+                           "values": [round(v, 5) for v in self.values], "ids": list(self.ids)})
 
     @classmethod
     def from_json(cls, text: str) -> "Calibration":
         data = json.loads(text)
-        return cls(data["date"], int(data["papers"]), int(data["k"]), tuple(sorted(data["values"])))
+        pairs = sorted(zip(data["values"], data.get("ids") or [""] * len(data["values"])))
+        ids = tuple(i for _, i in pairs) if data.get("ids") else ()
+        return cls(data["date"], int(data["papers"]), int(data["k"]), tuple(v for v, _ in pairs), ids)
+
+    def neighbourhoods(self, matrix: np.ndarray, sample: np.ndarray, k: int = LOCAL_K) -> np.ndarray:
+        """For each row of ``matrix``, the positions (in ``ids``) of its ``k`` nearest sample papers
+        (``sample``: their vectors, in the order of ``ids``)."""
+        k = min(k, len(sample))
+        similarity = np.asarray(matrix, dtype=np.float32) @ np.asarray(sample, dtype=np.float32).T
+        return np.argpartition(-similarity, k - 1, axis=1)[:, :k]
 
 
 def calibration_rows(n_eligible: int, size: int = CALIBRATION_SAMPLE, seed: int = 0) -> np.ndarray:
@@ -114,7 +131,14 @@ def day_novelty(library, date: dt.date, model=None, earlier: Mapping | None = No
         calibration = _calibration(library, embedder, first)
         rows = [r for r, i in enumerate(ids) if papers[i].date == first]
         if calibration is not None and rows:
-            novelty[rows] = calibration.novelty(values[rows])
+            found, sample = library.vectors(embedder, ids=list(calibration.ids))
+            position = {i: n for n, i in enumerate(found)}
+            keep = [n for n, i in enumerate(calibration.ids) if i in position]
+            calibration = Calibration(calibration.date, calibration.papers, calibration.k,
+                                      tuple(calibration.values[n] for n in keep), tuple(calibration.ids[n] for n in keep))
+            sample = sample[[position[i] for i in calibration.ids]] if keep else sample[:0]
+            near = calibration.neighbourhoods(matrix[rows], sample) if len(sample) >= MIN_CALIBRATION else None
+            novelty[rows] = calibration.novelty(values[rows], near)
     best = [nearest[i][0] if nearest.get(i) else (None, np.nan) for i in ids]
     titles = library.store.get_papers([b for b, _ in best if b])
     frame = pd.DataFrame({
@@ -156,9 +180,11 @@ def _calibration(library, embedder, cutoff: dt.date) -> Calibration | None:
     # one search for the whole sample; each paper's own day is dropped from its hits after
     found = library.index(embedder).search(linked.matrix, NOVELTY_K + SAME_DAY_MARGIN, before,
                                            exclude=[{a} for a in linked.arxiv_ids])
-    values = [v for v in closeness([[s for i, s in hits if i not in same_day.get(firsts[a], ())][:NOVELTY_K]
-                                    for a, hits in zip(linked.arxiv_ids, found)]) if not np.isnan(v)]
-    calibration = Calibration(cutoff.isoformat(), papers_before, NOVELTY_K, tuple(sorted(values)))
+    measured = closeness([[s for i, s in hits if i not in same_day.get(firsts[a], ())][:NOVELTY_K]
+                          for a, hits in zip(linked.arxiv_ids, found)])
+    pairs = sorted((float(v), a) for v, a in zip(measured, linked.arxiv_ids) if not np.isnan(v))
+    calibration = Calibration(cutoff.isoformat(), papers_before, NOVELTY_K, tuple(v for v, _ in pairs),
+                              tuple(a for _, a in pairs))
     if not library.read_only and (cached is None or papers_before >= cached.papers):
         with library.store.write():
             library.store.set_meta(key, calibration.to_json())

@@ -31,6 +31,7 @@ CS_DAYS = ("2026-06-01", "2026-06-04", "2026-06-08")
 PLANTED_DAY = dt.date(2026, 6, 9)
 WEEKEND = ("2026-06-12", "2026-06-13", "2026-06-14")
 FAR_FIELDS = {SEED_004: "math.ST", SEED_000: "eess.SP"}  # fields no paper of the cs days has
+RARE_FIELDS = ("cs.IT", "cs.CE", "cs.GT", "cs.GR")  # fields the cs days have few papers of
 
 
 def _planted_digest() -> tuple[Digest, set[str]]:
@@ -80,6 +81,17 @@ def test_a_planted_field_the_library_lacks_tops_novelty(across):
     assert 5 <= len(listed) <= 10
     assert all(f"https://arxiv.org/abs/{i})" in section for i in novelty["arxiv_id"].head(len(listed)))
     assert "nearest earlier:" in section
+
+
+def test_a_routine_paper_of_a_rare_field_is_not_new_here(across):
+    """Issue 23: novelty is taken within the paper's neighbourhood. Against the whole sample, a
+    routine paper of a sparse field (cs.IT, cs.CE, cs.GT, cs.GR: a few % of the papers) looked new
+    because its field is sparse: on the 14 shared days 4-7 of the top 8 of 06-08..06-12."""
+    library, *_ = across
+    novelty = day_novelty(library, dt.date.fromisoformat(WEEKEND[0])).dropna(subset=["novelty"])
+    fields = library.papers(ids=list(novelty["arxiv_id"])).set_index("arxiv_id")["primary_category"]
+    top = fields.loc[novelty["arxiv_id"].head(8)]
+    assert top.isin(RARE_FIELDS).sum() <= 2, list(top)
 
 
 def test_the_day_report_draws_the_library_map_when_the_library_has_earlier_days(across):
