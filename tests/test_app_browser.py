@@ -224,3 +224,17 @@ def test_the_static_site_opens_from_file_with_papers_related_search_and_map(site
     page.evaluate("window.map.ready")
     assert page.locator("#linked-rows tr").count() == 16
     assert page.evaluate("window.pwned") is None
+
+
+def test_the_day_api_gives_each_topic_its_subtopics(server):
+    """Issue 23: /api/days/{date} topics carry their sub-topics (labels and paper ids), papers their sub-topic."""
+    base, _ = server
+    day = json.loads(fetch(base + "/api/days/2026-06-09")[2])
+    topic_of = {p["arxiv_id"]: p["topic"] for p in day["papers"]}
+    for topic in day["topics"]:
+        subtopics = topic["subtopics"]
+        assert subtopics and all(s["label"] and s["size"] == len(s["arxiv_ids"]) for s in subtopics)
+        assert sorted(i for s in subtopics for i in s["arxiv_ids"]) == sorted(topic["arxiv_ids"])
+        assert {topic_of[i] for s in subtopics for i in s["arxiv_ids"]} == {topic["topic"]}
+    inside = {i: s["subtopic"] for t in day["topics"] for s in t["subtopics"] for i in s["arxiv_ids"]}
+    assert all(p["subtopic"] == inside[p["arxiv_id"]] for p in day["papers"])
