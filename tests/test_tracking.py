@@ -22,6 +22,7 @@ from semdigest.maps.topicmap import topic_map
 from semdigest.report import day_report
 from semdigest.report.trends import Trends
 from semdigest.topics.history import topic_events, topic_history, topic_lineage, track_topics, tracked_day
+from semdigest.records import TOPIC_EVENTS
 from semdigest.topics.tracking import DayTopics, TopicTracker, TrackedPast
 
 from .conftest import DAILY
@@ -152,7 +153,7 @@ def test_trends_sizes_add_up_to_each_days_papers_and_lineage(library):
     biggest = int(table.index[0])
     lineage = topic_lineage(library, biggest)
     assert list(lineage.columns) == ["date", "size", "label", "events"] and len(lineage) >= 1
-    assert set(topic_events(library)["kind"]) <= {"born", "grew", "shrank", "split", "merged", "gone", "returned"}
+    assert set(topic_events(library)["kind"]) <= set(TOPIC_EVENTS)
 
 
 def test_trends_command_table_json_csv_and_files(tracked, tmp_path):
