@@ -11,7 +11,8 @@ from .library_cmds import add_library_option, open_library
 NOTES = """\
 Topics are tracked by `semdigest day` (each dated digest's topics are matched to the library's
 standing topics: the same subject keeps its number from day to day). The table has one row per
-topic and one column per tracked day; the events follow: born, split, merged, grew, shrank,
+topic and one column per tracked day; the events follow: born, split, continues (a new number
+for a subject whose new papers moved away from its old one), merged, grew, shrank,
 gone, returned. --out writes trends.png and trends.html (one file that works offline)."""
 
 
