@@ -143,7 +143,9 @@ def test_noise_a_passing_backend_gives_leaves_the_topics(real_days, daily_librar
 
 
 def test_topics_match_categories_and_the_map_keeps_them_together(real_days):
-    assert _mean(real_days, lambda day: v_measure_score(day.papers["primary_category"], day.papers["topic"])) >= 0.42
+    # five topics a day (issue 23's identity and stability) cost V-measure: on these two days 0.400
+    # (0.46 with 4 topics each), over the 11 days of topics_bench 0.420 (0.441)
+    assert _mean(real_days, lambda day: v_measure_score(day.papers["primary_category"], day.papers["topic"])) >= 0.39
     assert _mean(real_days, lambda day: map_agreement(day.coords, day.papers["topic"].to_numpy())) >= 0.85
     for day in real_days.values():
         assert map_agreement(day.coords, day.papers["topic"].to_numpy()) >= 0.8
