@@ -10,7 +10,7 @@ from pathlib import Path
 from ..interests import rank_day
 from ..library import IngestResult, Library
 from ..maps.librarymap import library_map
-from ..maps.topicmap import TopicMap, topic_map
+from ..maps.topicmap import TopicMap
 from ..neighbors import seen_before
 from ..novelty import NOVELTY_K, day_novelty
 from ..records import Digest
@@ -18,6 +18,7 @@ from ..results import Hits
 from ..topics import TopicModel
 from ..topics.history import track_topics
 from .data import DayData
+from .known_days import known_day_map
 
 FOR_YOU_K = 10  # papers per interest in the report's "For you" section
 
@@ -47,8 +48,8 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
     clock.lap("ingest")
     title = f"arXiv digest {digest.date or Path(digest.source).stem}"
     if digest.papers:
-        day = topic_map(library, ids=[p.arxiv_id for p in digest.papers], model=model,
-                        topic_model=topic_model, title=title)
+        day = known_day_map(library, [p.arxiv_id for p in digest.papers], model=model,
+                            topic_model=topic_model, title=title)
     else:
         day = TopicMap.empty(title, topic_model)
     clock.lap("topics_and_map")
