@@ -147,4 +147,5 @@ def _array(values: np.ndarray) -> dict:
 
 
 def _unarray(stored: dict) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(stored["data"]), dtype=np.dtype(stored["dtype"])).reshape(stored["shape"]).copy()
+    values = np.frombuffer(base64.b64decode(stored["data"]), dtype=np.dtype(stored["dtype"]))
+    return values.reshape(stored["shape"]).copy()
