@@ -91,19 +91,22 @@ def test_a_changed_day_seed_or_entry_is_recomputed(days, tmp_path):
     with Library.open(path) as library:
         library.ingest(read(day))
         ids = [p.arxiv_id for p in read(day).papers]
-        known_day_map(library, ids, title="day")
+        known_day_map(library, ids, "day")
         # one paper fewer: another day, its own fit (and its own entry)
-        fewer = known_day_map(library, ids[1:], title="day")
+        fewer = known_day_map(library, ids[1:], "day")
         _same_map(fewer, topic_map(library, ids=ids[1:], title="day"))
         assert len(_remembered(library)) == 2
         # another seed: a fresh fit, which replaces the day's entry
-        seeded = known_day_map(library, ids, topic_model=TopicModel(random_state=7), title="day")
+        seeded = known_day_map(library, ids, "day", topic_model=TopicModel(random_state=7))
         _same_map(seeded, topic_map(library, ids=ids, topic_model=TopicModel(random_state=7), title="day"))
         assert len(_remembered(library)) == 2
         entry = next(k for k in _remembered(library)
                      if json.loads(library.store.get_meta(k))["coords"]["shape"][0] == len(ids))
-        # a damaged entry: recomputed and replaced, never an error
-        with library.store.write():
-            library.store.set_meta(entry, "{not json")
-        _same_map(known_day_map(library, ids, title="day"), topic_map(library, ids=ids, title="day"))
-        assert json.loads(library.store.get_meta(entry))["fingerprint"]
+        # damaged entries, unreadable or of the right fingerprint but cut short: recomputed and replaced
+        for damaged in ("{not json", json.dumps({"fingerprint": "", "fitted": {}})):
+            known_day_map(library, ids, "day")
+            fingerprint = json.loads(library.store.get_meta(entry))["fingerprint"]
+            with library.store.write():
+                library.store.set_meta(entry, damaged.replace('""', json.dumps(fingerprint)))
+            _same_map(known_day_map(library, ids, "day"), topic_map(library, ids=ids, title="day"))
+            assert json.loads(library.store.get_meta(entry))["coords"]["shape"] == [len(ids), 2]

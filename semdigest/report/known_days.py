@@ -33,7 +33,7 @@ _CODE = ("topics", "maps/projection.py", "maps/topicmap.py")  # the fit and layo
 _LIBRARIES = ("numpy", "scipy", "scikit-learn", "umap-learn", "pynndescent", "numba")
 
 
-def known_day_map(library, ids, model=None, topic_model=None, title: str | None = None) -> TopicMap:
+def known_day_map(library, ids, title: str, model=None, topic_model=None) -> TopicMap:
     """``topic_map(library, ids=ids, ...)``, reusing the fit and layout remembered for the same
     papers, vectors and settings; a fresh fit is remembered (unless the library is read-only).
     A topic model that cannot be named by its parameters (a clusterer shown by its address) is
@@ -47,11 +47,10 @@ def known_day_map(library, ids, model=None, topic_model=None, title: str | None 
     if fingerprint is None or not linked.arxiv_ids:
         return topic_map(library, ids=ids, model=embedder, topic_model=topic_model, title=title)
     slot = f"known-day:{embedder.key}:{_digest(linked.arxiv_ids)}"
-    stored = _load(library.store.get_meta(slot), fingerprint)
-    if stored is not None:
+    restored = _restore(library.store.get_meta(slot), fingerprint, topic_model)
+    if restored is not None:
         frame = library.papers(ids=linked.arxiv_ids).set_index("arxiv_id").loc[linked.arxiv_ids]
-        fitted, coords = _restore(stored, topic_model)
-        return TopicMap.from_fit(linked.arxiv_ids, frame, title or "arXiv library", fitted, coords)
+        return TopicMap.from_fit(linked.arxiv_ids, frame, title, *restored)
     day = topic_map(library, ids=ids, model=embedder, topic_model=topic_model, title=title)
     if list(day.papers["arxiv_id"]) == linked.arxiv_ids and not library.read_only:
         with library.store.write():
@@ -91,27 +90,25 @@ def _remember(day: TopicMap) -> dict:
             "coords": _array(day.papers[["x", "y"]].to_numpy())}
 
 
-def _restore(stored: dict, topic_model):
+def _restore(value: str | None, fingerprint: str, topic_model):
+    """(the fitted model, the map's coordinates) from a stored entry of this fingerprint, else None
+    (none, another fingerprint, or a damaged entry: recomputed and replaced)."""
     from sklearn.base import clone
 
     from ..topics import Topic, Topics
 
-    fitted = clone(topic_model)
-    for name, value in stored["fitted"].items():
-        setattr(fitted, name, _unvalue(value))
-    fitted.topics_ = Topics(_untopic(Topic, t) for t in stored["topics"])
-    fitted.subtopics_ = Topics(_untopic(Topic, t) for t in stored["subtopics"])
-    return fitted, _unarray(stored["coords"])
-
-
-def _load(value: str | None, fingerprint: str) -> dict | None:
-    if not value:
-        return None
     try:
-        stored = json.loads(value)
-    except ValueError:
-        return None  # a damaged entry is recomputed and replaced
-    return stored if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint else None
+        stored = json.loads(value) if value else None
+        if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint:
+            return None
+        fitted = clone(topic_model)
+        for name in FITTED:
+            setattr(fitted, name, _unvalue(stored["fitted"][name]))
+        fitted.topics_ = Topics(_untopic(Topic, t) for t in stored["topics"])
+        fitted.subtopics_ = Topics(_untopic(Topic, t) for t in stored["subtopics"])
+        return fitted, _unarray(stored["coords"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _topic(topic) -> dict:

@@ -71,8 +71,8 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
     clock.lap("ingest")
     title = f"arXiv digest {digest.date or Path(digest.source).stem}"
     if digest.papers:
-        day = known_day_map(library, [p.arxiv_id for p in digest.papers], model=model,
-                            topic_model=topic_model, title=title)
+        day = known_day_map(library, [p.arxiv_id for p in digest.papers], title, model=model,
+                            topic_model=topic_model)
     else:
         day = TopicMap.empty(title, topic_model)
     clock.lap("topics_and_map")
