@@ -1,5 +1,5 @@
-"""Progress on a terminal (an 80x24 pseudo-terminal) for the day's steps and the index build;
-none with --quiet or when stderr is piped."""
+"""Progress on a terminal (an 80x24 pseudo-terminal) for the day's steps, `map` and `topics`, and
+the index build; none with --quiet or when stderr is piped."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ def test_day_and_index_rebuild_show_bars_on_a_terminal_only(tmp_path):
     assert status == 0 and "Day report" not in stderr and "\r" not in stderr.replace("\r\n", "\n"), stderr[-500:]
     piped = run_cli("day", day, "--out", tmp_path / "c", "--library", library)
     assert piped.returncode == 0 and "Day report" not in piped.stderr and "\r" not in piped.stderr
+
+    status, _, stderr = run_cli_on_a_terminal("map", "--date", "2026-06-09", "--out", tmp_path / "m", "--library", library)
+    assert status == 0 and "Topics and map: finding the topics" in stderr, stderr[-500:]
+    status, _, stderr = run_cli_on_a_terminal("topics", "--date", "2026-06-09", "--library", library, "--quiet")
+    assert status == 0 and "Topics and map" not in stderr, stderr[-500:]
 
     status, _, stderr = run_cli_on_a_terminal("index", "rebuild", "--library", library)
     assert status == 0 and "Indexing minilm" in stderr, stderr[-500:]
