@@ -54,17 +54,26 @@ class Calibration:
     ids: tuple[str, ...] = ()
 
     def novelty(self, closeness_values: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
-        """Share of the sample closer to its earlier papers than each value (ties count half),
-        or of the sample papers ``near[r]`` (positions in ``ids``) for value r; NaN where the
-        value is NaN or the sample is too small to say."""
+        """Share of the sample closer to its earlier papers than each value (ties count half);
+        with ``near`` (for value r, positions in ``ids`` of the sample papers around it), where
+        the value falls among those papers' closeness: the normal percentile of its distance
+        below their mean, in their standard deviations. (Their own ranks would tie every paper
+        further than all 30 neighbours at 1.0, one paper in 31, which is a report's whole top 8;
+        the distance keeps ordering them.) NaN where the value is NaN or the sample is too small."""
         values = np.asarray(closeness_values, dtype=np.float64)
         if len(self.values) < MIN_CALIBRATION:
             return np.full(len(values), math.nan)
         sample = np.asarray(self.values)
-        among = sample[near] if near is not None else np.broadcast_to(sample, (len(values), len(sample)))
-        above = (among > values[:, None]).sum(axis=1)
-        equal = (among == values[:, None]).sum(axis=1)
-        out = (above + 0.5 * equal) / among.shape[1]
+        if near is not None:
+            from scipy.special import ndtr
+
+            among = sample[near]
+            spread = np.maximum(among.std(axis=1), 1e-6)
+            out = ndtr((among.mean(axis=1) - values) / spread)
+        else:
+            above = len(sample) - np.searchsorted(sample, values, side="right")
+            equal = np.searchsorted(sample, values, side="right") - np.searchsorted(sample, values, side="left")
+            out = (above + 0.5 * equal) / len(sample)
         return np.where(np.isnan(values), math.nan, out)
 
     def fresh_for(self, papers_before: int, k: int) -> bool:
