@@ -6,10 +6,12 @@ on a later day is judged as of the day it was first seen, so weekend copies keep
 Its novelty is the share of a calibration sample of the library's papers that are closer than
 that to the rest of the library (the papers first seen before the same day, their own day's
 papers left out, as a new day's papers never count each other), taken within the paper's own
-neighbourhood: the ``LOCAL_K`` sample papers nearest to it. 0.99 means "further from what you
-have than 99% of the papers around it are". A rare field's papers are far from one another too,
-so a routine paper of cs.IT is not "new" because cs.IT is sparse (against the whole sample, 4-8
-of the report's top 8 were from four rare fields, about 8% of the papers). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
+neighbourhood: where its closeness falls among the closeness of the ``LOCAL_K`` sample papers
+nearest to it (a normal percentile of its distance below their mean, in their standard
+deviations). 0.99 means "further from what you have than 99% of the papers around it would
+be". A rare field's papers are far from one another too, so a routine paper of cs.IT is not
+"new" because cs.IT is sparse (against the whole sample, 4-7 of the report's top 8 on the shared
+days were from four rare fields, 10% of the papers; within the neighbourhood 0-4). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
 cached in the library and drawn afresh when the library before the day differs by more than
 ``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
