@@ -3,15 +3,15 @@
 A paper's *closeness* is the mean cosine similarity to its ``NOVELTY_K`` nearest papers first
 seen before it (what `related --day` and the report's "seen before" find; a paper re-published
 on a later day is judged as of the day it was first seen, so weekend copies keep their value).
-Its novelty is the share of a calibration sample of the library's papers that are closer than
-that to the rest of the library (the papers first seen before the same day, their own day's
-papers left out, as a new day's papers never count each other), taken within the paper's own
-neighbourhood: where its closeness falls among the closeness of the ``LOCAL_K`` sample papers
-nearest to it (a normal percentile of its distance below their mean, in their standard
-deviations). 0.99 means "further from what you have than 99% of the papers around it would
-be". A rare field's papers are far from one another too, so a routine paper of cs.IT is not
-"new" because cs.IT is sparse (against the whole sample, 4-7 of the report's top 8 on the shared
-days were from four rare fields, 10% of the papers; within the neighbourhood 0-4). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
+Its novelty is the share of a calibration sample of the library's papers that are closer than that
+to the rest of the library (the papers first seen before the same day, their own day's papers left
+out, as a new day's papers never count each other), taken within the paper's own neighbourhood:
+where its closeness falls among the closeness of the ``LOCAL_K`` sample papers nearest to it (a
+normal percentile of its distance below their mean, in their standard deviations). 0.99 means
+"further from what you have than 99% of the papers around it would be". A rare field's papers are
+far from one another too, so a routine paper of cs.IT is not "new" because cs.IT is sparse (against
+the whole sample, 4-7 of the report's top 8 on the shared days were from four rare fields, 10% of
+the papers; within the neighbourhood 0-4). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
 cached in the library and drawn afresh when the library before the day differs by more than
 ``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
@@ -143,12 +143,10 @@ def day_novelty(library, date: dt.date, model=None, earlier: Mapping | None = No
         rows = [r for r, i in enumerate(ids) if papers[i].date == first]
         if calibration is not None and rows:
             found, sample = library.vectors(embedder, ids=list(calibration.ids))
-            position = {i: n for n, i in enumerate(found)}
-            keep = [n for n, i in enumerate(calibration.ids) if i in position]
-            calibration = Calibration(calibration.date, calibration.papers, calibration.k,
-                                      tuple(calibration.values[n] for n in keep), tuple(calibration.ids[n] for n in keep))
-            sample = sample[[position[i] for i in calibration.ids]] if keep else sample[:0]
-            near = calibration.neighbourhoods(matrix[rows], sample) if len(sample) >= MIN_CALIBRATION else None
+            near = None  # a sample paper without its vector now: the whole sample's percentile
+            if len(found) == len(calibration.ids) >= MIN_CALIBRATION:
+                position = {i: n for n, i in enumerate(found)}
+                near = calibration.neighbourhoods(matrix[rows], sample[[position[i] for i in calibration.ids]])
             novelty[rows] = calibration.novelty(values[rows], near)
     best = [nearest[i][0] if nearest.get(i) else (None, np.nan) for i in ids]
     titles = library.store.get_papers([b for b, _ in best if b])

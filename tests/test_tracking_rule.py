@@ -28,7 +28,8 @@ def _day(votes_of_second: list[int]) -> tuple[DayTopics, TrackedPast]:
     vectors = np.vstack([AXES[a] + rng.normal(0, 0.05, (10, 3)) for a in (0, 1)]).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = [f"2606.{n:05d}" for n in range(20)]
-    topics = [SimpleNamespace(id=0, label="today's first", terms=()), SimpleNamespace(id=1, label="today's second", terms=())]
+    topics = [SimpleNamespace(id=0, label="today's first", terms=()),
+              SimpleNamespace(id=1, label="today's second", terms=())]
     votes = [1] * 10 + votes_of_second
     neighbours = {i: (v,) * 10 for i, v in zip(ids, votes)}
     past = TrackedPast((_standing(1, 0), _standing(2, 1)), {}, {1: 10, 2: 10}, BEFORE, neighbours)

@@ -1,17 +1,18 @@
 """The clusterer a TopicModel is composed with by default: cut the neighbour graph into topics.
 
-By default (``method="spectral"``) the topics are KMeans clusters of the graph's spectral
-embedding (the first eigenvectors of its normalised Laplacian), five on a day of up to 600 papers
-(one more per ``topic_size`` papers past that). Both choices are for stability: the eigenvectors
-move as little as the graph does, and a count that does not move with the day's size cannot flip
-(with one topic per 60 papers, 2026-06-10's 252 papers sat at the 4/5 boundary and noise of cosine
-0.99995 gave adjusted Rand 0.886) nor change the grain of the topics from day to day, which split
-a subject's earlier papers between ids (issue 23's identity: 0.73 with 4-9 topics a day, 0.85 with
-five, both under ``TopicTracker(min_identity=0.7)``). Measured on the 11 shared days with new papers, against the same vectors with noise of
-cosine >= 0.9999 (what another backend that passes the gate gives): adjusted Rand 0.71-0.96
-(mean 0.87) for the former default (KMeans on a 10-d UMAP layout, the number of topics where
-modularity peaks), whose SGD layout amplifies a small change; see benchmarks/topics_bench.py for
-the spectral figures. ``"kmeans"`` and ``"agglomerative"`` cut the UMAP layout given to ``fit``.
+By default (``method="spectral"``) the topics are KMeans clusters of the graph's spectral embedding
+(the first eigenvectors of its normalised Laplacian), five on a day of up to 600 papers (one more
+per ``topic_size`` papers past that). Both choices are for stability: the eigenvectors move as
+little as the graph does, and a count that does not move with the day's size cannot flip (with one
+topic per 60 papers, 2026-06-10's 252 papers sat at the 4/5 boundary and noise of cosine 0.99995
+gave adjusted Rand 0.886) nor change the grain of the topics from day to day, which split a
+subject's earlier papers between ids (issue 23's identity under ``TopicTracker(min_identity=0.7)``:
+0.83 with 4-9 topics a day and 1.2 of them carried a weekday, 0.85 and 2.0 with five). Measured on the 11 shared days with new
+papers, against the same vectors with noise of cosine >= 0.9999 (what another backend that passes
+the gate gives): adjusted Rand 0.71-0.96 (mean 0.87) for the former default (KMeans on a 10-d UMAP
+layout, the number of topics where modularity peaks), whose SGD layout amplifies a small change; see
+benchmarks/topics_bench.py for the spectral figures. ``"kmeans"`` and ``"agglomerative"`` cut the
+UMAP layout given to ``fit``.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ class GraphClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_topics : int or None, default=None
-        Number of topics. None chooses it: with ``"spectral"``, one topic per ``topic_size``
-        papers but at least ``min_topics`` (and at most ``max_topics``; on small sets at least 8
-        papers a topic, at least 2 topics; more while one topic holds over 60% of the papers); otherwise the number between 2 and ``max_topics`` whose topics keep the most
-        link weight of the graph inside them (modularity), among those where no topic holds more
-        than 60% of the papers.
+        Number of topics. None chooses it: with ``"spectral"``, one topic per ``topic_size`` papers
+        but at least ``min_topics`` (and at most ``max_topics``; on small sets at least 8 papers a
+        topic, at least 2 topics; more while one topic holds over 60% of the papers); otherwise the
+        number between 2 and ``max_topics`` whose topics keep the most link weight of the graph
+        inside them (modularity), among those where no topic holds more than 60% of the papers.
     max_topics : int, default=12
         Most topics ``n_topics=None`` may choose (fewer on small sets: at least 8 papers a topic).
     method : {"spectral", "kmeans", "agglomerative"}, default="spectral"

@@ -170,16 +170,17 @@ class TopicTracker(BaseEstimator):
         nearest earlier papers were in, else the nearest centroid).
     min_identity : float, default=0.7
         ... and at least this share of its new papers (not placed on an earlier day) have nearest
-        earlier papers mostly in it. On the 14 shared days (one day at a time, five topics a day):
-        0.5 gave a mean identity of 0.73 with 2.6 of 5 topics carried a day, 0.7 gave 0.85 with
-        2.9 (2.0 on weekdays), 0.75 0.87 with 1.5 (new ids fragment a subject's earlier papers,
-        so the next day's new papers split their votes).
+        earlier papers mostly in it. On the 14 shared days (one day at a time, five topics a day),
+        the mean identity and the topics carried a weekday: 0 gave 0.76 and 3.0, 0.6 0.80 and 2.9,
+        0.7 0.85 and 2.0, 0.75 0.87 and 0.1 (new ids fragment a subject's earlier papers, so the
+        next day's new papers split their votes).
     min_similarity : float, default=0.5
         ... and the cosine between the day topic's mean and the standing centroid, both taken
         around the day's mean vector, is at least this (waived when papers seen before and new
         papers' nearest earlier papers alone make ``min_share``; enforcing it there too took the
-        identity from 0.85 to 0.84 and carried 1.4 topics a weekday instead of 2.0). On the 14 shared days a topic and its continuation had 0.65-0.91 and
-        different subjects mostly below 0.5 (raw cosines: 0.90-0.98 against 0.6-0.93).
+        identity from 0.85 to 0.84 and carried 1.4 topics a weekday instead of 2.0). On the 14
+        shared days a topic and its continuation had 0.65-0.91 and different subjects mostly
+        below 0.5 (raw cosines: 0.90-0.98 against 0.6-0.93).
     change : float, default=1.5
         Grew / shrank: the topic's share of the day's papers is at least ``change`` times / at
         most 1/``change`` times its share on the previous tracked day ...
@@ -254,8 +255,7 @@ class TopicTracker(BaseEstimator):
             if kind == "returned":
                 events.append(TopicEvent(date, "returned", old.id))
         next_id = max(by_id, default=0) + 1
-        carried_as = {old: new for j, new in standing_of.items()
-                      for old in [(first if j in matched else second).candidates[(matched | returned)[j]].id]}
+        carried = set(standing_of.values())  # a matched or returned topic keeps its id
         splits: dict[int, list[int]] = {}
         continued: set[int] = set()
         for j in range(len(day)):
@@ -265,7 +265,7 @@ class TopicTracker(BaseEstimator):
             changed[next_id] = StandingTopic(next_id, day[j].label, tuple(day[j].terms), means[j], means[j],
                                              date, date)
             parent = next((r.candidates[i].id for r in (first, second) if (i := r.best_for(j)) is not None), None)
-            if parent in carried_as:
+            if parent in carried:
                 splits.setdefault(parent, []).append(next_id)
             elif parent is not None:  # its subject sits in an old topic, but its new papers too seldom do
                 events.append(TopicEvent(date, "continues", next_id, (parent,)))
@@ -274,7 +274,7 @@ class TopicTracker(BaseEstimator):
                 events.append(TopicEvent(date, "born", next_id))
             next_id += 1
         for parent, pieces in splits.items():
-            events.append(TopicEvent(date, "split", parent, (carried_as[parent], *pieces)))
+            events.append(TopicEvent(date, "split", parent, (parent, *pieces)))
 
         absorbed: dict[int, list[int]] = {}
         for i, old in enumerate(first.candidates):
