@@ -6,12 +6,12 @@ on a later day is judged as of the day it was first seen, so weekend copies keep
 Its novelty is the share of a calibration sample of the library's papers that are closer than that
 to the rest of the library (the papers first seen before the same day, their own day's papers left
 out, as a new day's papers never count each other), taken within the paper's own neighbourhood:
-where its closeness falls among the closeness of the ``LOCAL_K`` sample papers nearest to it (a
-normal percentile of its distance below their mean, in their standard deviations). 0.99 means
-"further from what you have than 99% of the papers around it would be". A rare field's papers are
-far from one another too, so a routine paper of cs.IT is not "new" because cs.IT is sparse (against
-the whole sample, 4-7 of the report's top 8 on the shared days were from four rare fields, 10% of
-the papers; within the neighbourhood 0-4). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
+the share of the ``LOCAL_K`` sample papers nearest to it that are closer to their earlier papers
+(the whole sample's share counts as one more of them, which orders papers further than all their
+neighbours). 0.99 means "further from what you have than 99% of the papers around it are". A rare
+field's papers are far from one another too, so a routine paper of cs.IT is not "new" because
+cs.IT is sparse (against the whole sample, 4-7 of the report's top 8 on the shared days were from
+four rare fields, 10% of the papers; within the neighbourhood 1-5). The sample (``CALIBRATION_SAMPLE`` papers, seeded) is
 cached in the library and drawn afresh when the library before the day differs by more than
 ``REFRESH_GROWTH`` from the one it was drawn from (see ``Calibration.fresh_for``).
 
@@ -34,7 +34,7 @@ NOVELTY_K = 3              # earlier papers a paper's closeness is averaged over
 CALIBRATION_SAMPLE = 500   # library papers the percentile is taken against (resolution 0.002)
 REFRESH_GROWTH = 0.10      # draw the sample again when the library before the day differs by 10%
 MIN_CALIBRATION = 20       # fewer sampled papers than this: no percentile (the library is too young)
-LOCAL_K = 30               # sample papers nearest a paper that its percentile is taken among
+LOCAL_K = 100              # sample papers nearest a paper that its percentile is taken among
 SAME_DAY_MARGIN = 20       # extra neighbours fetched for a sample paper, as its own day's are dropped
 _DAY = dt.timedelta(days=1)
 
@@ -57,25 +57,20 @@ class Calibration:
 
     def novelty(self, closeness_values: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
         """Share of the sample closer to its earlier papers than each value (ties count half);
-        with ``near`` (for value r, positions in ``ids`` of the sample papers around it), where
-        the value falls among those papers' closeness: the normal percentile of its distance
-        below their mean, in their standard deviations. (Their own ranks would tie every paper
-        further than all 30 neighbours at 1.0, one paper in 31, which is a report's whole top 8;
-        the distance keeps ordering them.) NaN where the value is NaN or the sample is too small."""
+        with ``near`` (for value r, positions in ``ids`` of the sample papers around it), the
+        share of those, the whole sample's share counting as one more of them. NaN where the
+        value is NaN or the sample is too small to say."""
         values = np.asarray(closeness_values, dtype=np.float64)
         if len(self.values) < MIN_CALIBRATION:
             return np.full(len(values), math.nan)
         sample = np.asarray(self.values)
-        if near is not None:
-            from scipy.special import ndtr
-
+        above = len(sample) - np.searchsorted(sample, values, side="right")
+        equal = np.searchsorted(sample, values, side="right") - np.searchsorted(sample, values, side="left")
+        out = (above + 0.5 * equal) / len(sample)
+        if near is not None:  # the rank among the papers around it; the whole sample's breaks ties
             among = sample[near]
-            spread = np.maximum(among.std(axis=1), 1e-6)
-            out = ndtr((among.mean(axis=1) - values) / spread)
-        else:
-            above = len(sample) - np.searchsorted(sample, values, side="right")
-            equal = np.searchsorted(sample, values, side="right") - np.searchsorted(sample, values, side="left")
-            out = (above + 0.5 * equal) / len(sample)
+            local = (among > values[:, None]).sum(axis=1) + 0.5 * (among == values[:, None]).sum(axis=1)
+            out = (local + out) / (among.shape[1] + 1)
         return np.where(np.isnan(values), math.nan, out)
 
     def fresh_for(self, papers_before: int, k: int) -> bool:
