@@ -1,6 +1,6 @@
 """What the app knows of the whole library without asking the store each time: which days hold
-which papers, when each paper was first seen, its category, and the full-text index. Built in
-one pass over the store's papers, and again when the papers change."""
+which papers, when each paper was first seen, its category. Built in one pass over the store's
+papers, and again when the papers change (full text is the store's own: store.full_text_search)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..records import Paper
-from .fulltext import FullTextIndex
 
 
 @dataclass
@@ -17,19 +16,13 @@ class Catalog:
     first_seen: dict[str, dt.date | None] = field(default_factory=dict)
     category: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
-    fulltext: FullTextIndex = field(default_factory=FullTextIndex)
 
     @classmethod
     def build(cls, papers) -> "Catalog":
         """``papers``: (Paper, its digest dates as ISO text) pairs, as PaperStore.iter_papers gives."""
-        catalog, rows = cls(), []
+        catalog = cls()
         for paper, dates in papers:
             catalog._add(paper, dates)
-            rows.append((paper.arxiv_id, paper.title, ", ".join(paper.authors), paper.abstract))
-            if len(rows) >= 5000:
-                catalog.fulltext.add(rows)
-                rows = []
-        catalog.fulltext.add(rows)
         for ids in catalog.days.values():
             ids.sort()
         return catalog
@@ -59,13 +52,3 @@ class Catalog:
         before = [d for d in dates if d < date]
         after = [d for d in dates if d > date]
         return (before[-1] if before else None), (after[0] if after else None)
-
-    def allowed(self, since: dt.date | None, until: dt.date | None, categories: tuple[str, ...]) -> set[str] | None:
-        """Ids first seen in [since, until] and in one of ``categories``; None when no filter."""
-        if since is None and until is None and not categories:
-            return None
-        wanted = set(categories)
-        return {i for i, day in self.first_seen.items()
-                if (since is None or (day is not None and day >= since))
-                and (until is None or (day is not None and day <= until))
-                and (not wanted or self.category.get(i) in wanted)}

@@ -61,10 +61,11 @@ def site_paper_page(urls, latest) -> str:
                   paper=None, related=[], categories=[], interests=[])
 
 
-def search_page(results: list[dict], urls, latest, q="", since=None, until=None, category=None, categories=()) -> str:
+def search_page(results: list[dict], urls, latest, q="", since=None, until=None, category=None, categories=(),
+                topic=None, topics=()) -> str:
     return render("search.html", urls, title=f"search: {q}" if q else "search", page="search", data={"q": q},
                   latest=latest, results=results, q=q, since=since, until=until, category=category,
-                  categories=list(categories))
+                  categories=list(categories), topic=str(topic or ""), topics=list(topics))
 
 
 def topics_page(trends: dict, urls, latest, since=None, until=None) -> str:

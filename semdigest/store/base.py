@@ -160,6 +160,13 @@ class PaperRecords(ABC):
     @abstractmethod
     def arxiv_ids(self, where: PaperFilter) -> list[str]: ...
 
+    @abstractmethod
+    def full_text_search(self, query: str, k: int = 50,
+                         where: PaperFilter = PaperFilter()) -> list[tuple[str, float]]:
+        """Up to k (arXiv id, score) of matching papers whose title, authors or abstract hold every
+        word of ``query`` (else any, when none holds all), best first; ``query`` is what a reader
+        types, never search syntax, so no query can fail."""
+
 
 class VectorRecords(ABC):
     """One vector per (model, exact text) with an integer id, and each paper's current vector per model."""

@@ -21,6 +21,7 @@ import numpy as np
 from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper, Version
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
+from .schema.full_text import words as query_words
 from .sql_features import SQLFeatures
 
 APPLICATION = "semdigest"
@@ -41,6 +42,7 @@ class SQLStore(SQLFeatures, PaperStore):
     vector_column = "vector"
     column_types: dict[str, str] = {}  # the column types of schema/tables.py in the dialect's words
     joined_dates = ""             # SQL: the digest dates of paper ``p``, space-separated, in order
+    full_text_schema: tuple[str, ...] = ()  # migration m007's statements (schema/full_text.py)
 
     def q(self, statement: str):
         """``statement`` in the dialect: its placeholders, its tables' schema."""
@@ -69,6 +71,11 @@ class SQLStore(SQLFeatures, PaperStore):
         raise NotImplementedError
 
     def _matrix(self, values: list) -> np.ndarray:
+        raise NotImplementedError
+
+    def _full_text_match(self, words: list[str], every: bool) -> tuple[str, str, list]:
+        """(FROM papers ``p`` and the full-text index WHERE they match, the rank expression (higher is
+        better), their parameters) for papers holding every word, or any of them."""
         raise NotImplementedError
 
     def _vector_rows(self, statement: str, params) -> list:
@@ -220,6 +227,19 @@ class SQLStore(SQLFeatures, PaperStore):
         condition, params = self.sql_where(where)
         return [r[0] for r in self._run(f"SELECT p.arxiv_id FROM {{s}}.papers p WHERE {condition} "
                                         "ORDER BY p.arxiv_id", params)]
+
+    def full_text_search(self, query: str, k: int = 50,
+                         where: PaperFilter = PaperFilter()) -> list[tuple[str, float]]:
+        words = query_words(query)
+        condition, params = self.sql_where(where)
+        found = []
+        for every in ((True, False) if len(words) > 1 else (True,)) if words else ():
+            source, rank, match = self._full_text_match(words, every)
+            found = self._run(f"SELECT p.arxiv_id, {rank} AS rank {source} AND {condition} "
+                              "ORDER BY rank DESC, p.arxiv_id LIMIT %s", [*match, *params, int(k)]).fetchall()
+            if found:
+                break
+        return [(i, float(score)) for i, score in found]
 
     def _paper_row(self, paper: Paper, summary_date: dt.date | None) -> tuple:
         """The paper's values for ``paper_columns``."""

@@ -24,7 +24,9 @@ import numpy as np
 from ..errors import LibraryError
 from . import schema
 from .base import PaperFilter, translating_errors
+from .schema import full_text
 from .sql import APPLICATION, SCHEMA_VERSION, SQLStore
+
 _BUSY_TIMEOUT_MS = 10 * 60 * 1000  # a concurrent ingest may hold the lock while it writes
 _CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit
 # Below this size every write first runs SQLite's quick_check (about 0.1 s per 50 MB here), so a
@@ -119,6 +121,9 @@ class SQLiteStore(SQLStore):
         else:  # tables added since this library was written: read as empty
             for statement in schema.stand_ins(self, present):
                 self._run(statement)
+            if full_text.SQLITE_FTS not in present:
+                for statement in full_text.SQLITE_STAND_IN:
+                    self._run(statement)
 
     @contextmanager
     def errors_translated(self) -> Iterator[None]:
@@ -202,8 +207,17 @@ class SQLiteStore(SQLStore):
     joined_dates = ("(SELECT group_concat(date, ' ') FROM "
                     "(SELECT date FROM appearances a WHERE a.arxiv_id = p.arxiv_id ORDER BY date))")
 
+    full_text_schema = full_text.SQLITE
+    _FTS_WEIGHTS = "10.0, 5.0, 1.0"  # title, authors, abstract: a word in the title says what a paper is about
+
     def q(self, statement: str) -> str:
         return _dialect(statement)
+
+    def _full_text_match(self, words: list[str], every: bool) -> tuple[str, str, list]:
+        fts = full_text.SQLITE_FTS  # words hold no '"': each is one quoted FTS5 string, never an operator
+        expression = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
+        return (f"FROM {fts} JOIN papers p ON p.rowid = {fts}.rowid WHERE {fts} MATCH %s",
+                f"-bm25({fts}, {self._FTS_WEIGHTS})", [expression])
 
     def any_of(self, column: str, values) -> tuple[str, list]:
         if len(values) <= _CHUNK:  # a list the planner looks up by key
