@@ -103,6 +103,31 @@ class Reader:
                 self._maps[date] = TopicMap.empty(f"arXiv digest {date}")
         return self._maps[date]
 
+    def library_map(self, date) -> dict:
+        """The day on the library's reference map (the same paper always at the same point): the
+        day's papers there, and the papers first seen in the days before as a backdrop; empty
+        lists where there is no earlier paper or no vector (maps/librarymap.py)."""
+        from ..maps.librarymap import library_map
+
+        date = as_date(date, "date", required=True)
+        day = self.day(date, with_for_you=False)
+        if ("library", date) not in self._maps:
+            try:
+                self._maps[("library", date)] = library_map(self.library, date, day=self.day_map(date), model=self.model)
+            except LibraryError:  # no vectors, or a read-only library without a reference map
+                self._maps[("library", date)] = None
+        found = self._maps[("library", date)]
+        if found is None:
+            return {"date": day["date"], "papers": [], "backdrop": [], "backdrop_days": 0}
+        at = {r.arxiv_id: (round(float(r.x), 4), round(float(r.y), 4)) for r in found.day.papers.itertuples()}
+        papers = [{**p, "x": at[p["arxiv_id"]][0], "y": at[p["arxiv_id"]][1]} for p in day["papers"] if p["arxiv_id"] in at]
+        stored = self.library.store.get_papers(found.backdrop["arxiv_id"])
+        backdrop = [{"arxiv_id": r.arxiv_id, "title": stored[r.arxiv_id].title, "authors": list(stored[r.arxiv_id].authors),
+                     "primary_category": stored[r.arxiv_id].primary_category, "first_seen": iso(stored[r.arxiv_id].date),
+                     "x": round(float(r.x), 4), "y": round(float(r.y), 4)}
+                    for r in found.backdrop.itertuples() if r.arxiv_id in stored]
+        return {"date": day["date"], "papers": papers, "backdrop": backdrop, "backdrop_days": found.backdrop_days}
+
     # -- the API's answers --------------------------------------------------------------------
 
     def day(self, date, with_for_you: bool = True) -> dict:

@@ -63,9 +63,12 @@ def create_app(reader: Reader, token: str, read_only: bool = False, hosts=("127.
         return HTMLResponse(await run(build))
 
     async def map_page(request: Request):
+        library_view = request.query_params.get("view") == "library"
+
         def build():
             day = reader.day(request.path_params["date"], with_for_you=False)
-            return pages.map_page(day, urls, reader.latest_date())
+            library = reader.library_map(day["date"]) if library_view else None
+            return pages.map_page(day, urls, reader.latest_date(), library)
         return HTMLResponse(await run(build))
 
     async def paper_page(request: Request):
