@@ -312,7 +312,7 @@ class PostgresStore(SQLStore):
     def any_of(self, column: str, values) -> tuple[str, list]:
         return f"{column} = ANY(%s)", [list(values)]
 
-    def _full_text_match(self, words: list[str], every: bool) -> tuple[str, str, list]:
+    def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
         # a role that could not migrate reads a library without the column: each paper's text, unindexed
         column = "p.full_text" if "full_text" in self.table_columns("papers") else full_text.POSTGRES_VECTOR.format(row="p")
         query = full_text.POSTGRES_EVERY if every else full_text.POSTGRES_ANY

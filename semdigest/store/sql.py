@@ -73,9 +73,10 @@ class SQLStore(SQLFeatures, PaperStore):
     def _matrix(self, values: list) -> np.ndarray:
         raise NotImplementedError
 
-    def _full_text_match(self, words: list[str], every: bool) -> tuple[str, str, list]:
+    def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
         """(FROM papers ``p`` and the full-text index WHERE they match, the rank expression (higher is
-        better), their parameters) for papers holding every word, or any of them."""
+        better), their parameters) for papers holding every word, or any of them; with ``best``
+        (no filter follows), only the best that many need to come out."""
         raise NotImplementedError
 
     def _vector_rows(self, statement: str, params) -> list:
@@ -234,7 +235,7 @@ class SQLStore(SQLFeatures, PaperStore):
         condition, params = self.sql_where(where)
         found = []
         for every in ((True, False) if len(words) > 1 else (True,)) if words else ():
-            source, rank, match = self._full_text_match(words, every)
+            source, rank, match = self._full_text_match(words, every, None if where else int(k))
             found = self._run(f"SELECT p.arxiv_id, {rank} AS rank {source} AND {condition} "
                               "ORDER BY rank DESC, p.arxiv_id LIMIT %s", [*match, *params, int(k)]).fetchall()
             if found:

@@ -213,11 +213,16 @@ class SQLiteStore(SQLStore):
     def q(self, statement: str) -> str:
         return _dialect(statement)
 
-    def _full_text_match(self, words: list[str], every: bool) -> tuple[str, str, list]:
+    def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
         fts = full_text.SQLITE_FTS  # words hold no '"': each is one quoted FTS5 string, never an operator
         expression = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
-        return (f"FROM {fts} JOIN papers p ON p.rowid = {fts}.rowid WHERE {fts} MATCH %s",
-                f"-bm25({fts}, {self._FTS_WEIGHTS})", [expression])
+        score = f"bm25({fts}, {self._FTS_WEIGHTS})"
+        if best is None:
+            return (f"FROM {fts} JOIN papers p ON p.rowid = {fts}.rowid WHERE {fts} MATCH %s", f"-{score}", [expression])
+        # Ranked in the index before the join: a common word matches tens of thousands of papers,
+        # and looking each up in papers first took twice as long (measured at 100k papers).
+        return (f"FROM (SELECT rowid, {score} AS score FROM {fts} WHERE {fts} MATCH %s ORDER BY score, rowid LIMIT %s) f "
+                "JOIN papers p ON p.rowid = f.rowid WHERE TRUE", "-f.score", [expression, best])
 
     def any_of(self, column: str, values) -> tuple[str, list]:
         if len(values) <= _CHUNK:  # a list the planner looks up by key
