@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import stat
 
 import pytest
 
 from semdigest.records import Paper, PaperFilter
 from semdigest.store import open_store, postgres
 
+from .helpers import other_user_can_run
+from .test_store_defects import _as_other_user as as_other_user
 from .test_store_contract import _is_postgres, store_url  # noqa: F401  (the fixture: both stores)
 
 HOSTILE = ['"', '""', "*", "-LoRA", "NEAR(x y)", "NEAR(", "AND", "OR NOT", "(", ")", "title:LoRA", "^x", "C++",
@@ -102,14 +105,37 @@ def test_a_library_made_before_full_text_is_filled_when_opened(store_url):  # no
             conn.execute(f'ALTER TABLE "{schema}".papers DROP COLUMN full_text')
             conn.execute(f"""DELETE FROM "{schema}".migrations WHERE name = 'm007_full_text'""")
     else:
-        with sqlite3.connect(store_url) as conn:
-            for trigger in ("insert", "update", "delete"):
-                conn.execute(f"DROP TRIGGER papers_fts_{trigger}")
-            conn.execute("DROP TABLE papers_fts")
-            conn.execute("DELETE FROM migrations WHERE name = 'm007_full_text'")
+        _as_made_before_full_text(store_url)
     store = open_store(store_url)
     assert ids(store.full_text_search("Le Cun")) == ["2606.00003"]
     with store.write():  # and kept from then on
         store.upsert_papers([paper("2606.00005", "Tactile grasping", ("Lin Wu",), "Touch.")])
     assert ids(store.full_text_search("tactile")) == ["2606.00005"]
     store.close()
+
+
+def _as_made_before_full_text(path) -> None:
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        for trigger in ("insert", "update", "delete"):
+            conn.execute(f"DROP TRIGGER papers_fts_{trigger}")
+        conn.execute("DROP TABLE papers_fts")
+        conn.execute("DELETE FROM migrations WHERE name = 'm007_full_text'")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@pytest.mark.skipif(not other_user_can_run(), reason="no unprivileged user can run this checkout's Python")
+def test_a_read_only_library_made_before_full_text_is_searched_all_the_same(other_user_folder):
+    path = other_user_folder / "library.sqlite"
+    store = open_store(str(path))
+    with store.write():
+        store.upsert_papers(PAPERS)
+    store.close()
+    _as_made_before_full_text(path)
+    for item in (other_user_folder, path):
+        item.chmod(item.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH | stat.S_IXOTH)
+    script = ("import sys; from semdigest.store import open_store; s = open_store(sys.argv[1]); "
+              "print(s.read_only, [i for i, _ in s.full_text_search('Le Cun')], s.full_text_search('\"'))")
+    result = as_other_user("-c", script, path)
+    assert result.stdout.split() == ["True", "['2606.00003']", "[]"], result.stderr
+    with sqlite3.connect(path) as conn:  # the file was left as it was
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0] == 0
