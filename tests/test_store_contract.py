@@ -377,3 +377,12 @@ def test_tracked_topics_round_trip(store_url):
                 conn.execute(f"DROP TABLE {table}")
     with Library.open(store_url) as library:  # made before tracking: the tables come back, empty
         assert library.store.tracked_dates() == [] and topic_history(library).empty
+
+
+def test_the_paper_listing_is_every_paper_with_its_dates(store_url, tmp_path):
+    with Library.open(store_url) as library:
+        for day in ("2026-06-06", "2026-06-07"):  # a weekend re-publication: the same papers, two dates
+            library.add(read(digest_slice(DAILY / f"{day}.md", tmp_path / f"{day}.md", 5)))
+        expected = [(p.arxiv_id, p.date, p.primary_category, dates) for p, dates in library.store.iter_papers()]
+        assert list(library.store.paper_listing()) == expected and len(expected) >= 5
+        assert any(len(dates) == 2 for *_, dates in expected)

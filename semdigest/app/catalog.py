@@ -7,33 +7,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..records import Paper
-
 
 @dataclass
 class Catalog:
     days: dict[dt.date, list[str]] = field(default_factory=dict)   # digest date -> ids (sorted)
     first_seen: dict[str, dt.date | None] = field(default_factory=dict)
     category: dict[str, str] = field(default_factory=dict)
-    titles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, papers) -> "Catalog":
-        """``papers``: (Paper, its digest dates as ISO text) pairs, as PaperStore.iter_papers gives."""
+    def build(cls, listing) -> "Catalog":
+        """``listing``: (arXiv id, first seen, primary category, digest dates as ISO text) of every
+        paper, as PaperStore.paper_listing gives (5 times faster than reading whole papers)."""
         catalog = cls()
-        for paper, dates in papers:
-            catalog._add(paper, dates)
+        for arxiv_id, first_seen, category, dates in listing:
+            catalog.first_seen[arxiv_id] = first_seen
+            catalog.category[arxiv_id] = category or ""
+            for day in dates:
+                catalog.days.setdefault(dt.date.fromisoformat(str(day)[:10]), []).append(arxiv_id)
         for ids in catalog.days.values():
             ids.sort()
         return catalog
-
-    def _add(self, paper: Paper, dates) -> None:
-        self.first_seen[paper.arxiv_id] = paper.date
-        self.category[paper.arxiv_id] = paper.primary_category or ""
-        self.titles[paper.arxiv_id] = paper.title
-        for day in dates or ():
-            day = dt.date.fromisoformat(str(day)[:10])
-            self.days.setdefault(day, []).append(paper.arxiv_id)
 
     @property
     def dates(self) -> list[dt.date]:

@@ -67,7 +67,7 @@ class Reader:
         """Rebuilt when the number of papers changed (an ingest while the server runs)."""
         size = self.library.store.count_papers()
         if self._catalog is None or size != self._catalog_size:
-            self._catalog = Catalog.build(self.library.store.iter_papers())
+            self._catalog = Catalog.build(self.library.store.paper_listing())
             self._catalog_size, self._maps, self._seen = size, {}, {}
         return self._catalog
 

@@ -153,6 +153,11 @@ class PaperRecords(ABC):
         """Matching papers in arXiv-id order, each with its digest dates."""
 
     @abstractmethod
+    def paper_listing(self) -> Iterator[tuple[str, dt.date | None, str | None, list[str]]]:
+        """(arXiv id, first seen, primary category, digest dates) of every paper, in arXiv-id order:
+        what a listing of the whole library needs, without reading each paper's texts."""
+
+    @abstractmethod
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         """How many papers pass ``where``; with ``at_most``, counting stops there (a cheap
         "any at all?" or "few enough?" on a large library)."""

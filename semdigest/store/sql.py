@@ -218,6 +218,12 @@ class SQLStore(SQLFeatures, PaperStore):
                              f"WHERE {condition} ORDER BY p.arxiv_id", params):
             yield self._paper(row[:-1], columns), (row[-1] or "").split()
 
+    def paper_listing(self) -> Iterator[tuple[str, dt.date | None, str | None, list[str]]]:
+        for arxiv_id, first_seen, category, dates in self._run(
+                f"SELECT p.arxiv_id, p.first_seen, p.primary_category, {self.joined_dates} FROM {{s}}.papers p "
+                "ORDER BY p.arxiv_id"):
+            yield arxiv_id, self._from_date(first_seen), category, (dates or "").split()
+
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         condition, params = self.sql_where(where)
         statement = f"SELECT count(*) FROM {{s}}.papers p WHERE {condition}" if at_most is None else \
