@@ -16,6 +16,7 @@ password masked, and the password never appears in an error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -309,12 +310,17 @@ class PostgresStore(SQLStore):
 
     full_text_schema = full_text.POSTGRES
 
+    @functools.cached_property
+    def _all_paper_columns(self) -> set[str]:
+        """Asked after migrating, once: a search would otherwise ask the server each time."""
+        return self.table_columns("papers")
+
     def any_of(self, column: str, values) -> tuple[str, list]:
         return f"{column} = ANY(%s)", [list(values)]
 
     def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
         # a role that could not migrate reads a library without the column: each paper's text, unindexed
-        column = "p.full_text" if "full_text" in self.table_columns("papers") else full_text.POSTGRES_VECTOR.format(row="p")
+        column = "p.full_text" if "full_text" in self._all_paper_columns else full_text.POSTGRES_VECTOR.format(row="p")
         query = full_text.POSTGRES_EVERY if every else full_text.POSTGRES_ANY
         return (f"FROM {{s}}.papers p, (SELECT {query} AS q) AS query WHERE {column} @@ query.q",
                 f"ts_rank({column}, query.q)", [" ".join(words) if every else words])
