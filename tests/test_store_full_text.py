@@ -11,6 +11,7 @@ import stat
 
 import pytest
 
+from semdigest.errors import LibraryError
 from semdigest.records import Paper, PaperFilter
 from semdigest.store import open_store, postgres
 
@@ -139,3 +140,20 @@ def test_a_read_only_library_made_before_full_text_is_searched_all_the_same(othe
     assert result.stdout.split() == ["True", "['2606.00003']", "[]"], result.stderr
     with sqlite3.connect(path) as conn:  # the file was left as it was
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0] == 0
+
+
+def test_library_check_finds_a_full_text_index_changed_behind_its_back(tmp_path):
+    path = tmp_path / "library.sqlite"
+    store = open_store(str(path))
+    with store.write():
+        store.upsert_papers(PAPERS)
+    store.check()  # in step
+    with sqlite3.connect(path, isolation_level=None) as conn:  # another program edits a title, bypassing the triggers
+        conn.execute("DROP TRIGGER papers_fts_update")
+        conn.execute("UPDATE papers SET title = 'Something else' WHERE arxiv_id = '2606.00001'")
+    with pytest.raises(LibraryError, match="full-text index .* does not match its papers.*'rebuild'"):
+        store.check()
+    store.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")  # what the message says to run
+    store.check()
+    assert ids(store.full_text_search("something else")) == ["2606.00001"]
+    store.close()
