@@ -9,6 +9,9 @@ from pathlib import Path
 import platformdirs
 
 LIBRARY_ENV = "SEMDIGEST_LIBRARY"
+# The least a reference map's rebuild may be asked to fit on (a smaller library is fitted whole):
+# a handful of papers is no map of a library, and every other paper would be placed among them.
+MIN_REFERENCE_SIZE = 100
 
 
 def data_dir() -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..maps.reference import MIN_REFERENCE_SIZE
+from ..config import MIN_REFERENCE_SIZE
 from ..novelty import day_novelty
 from ._common import SEED, add_command, at_least, iso_date, note
 from ._output import add_format_options, print_csv, print_json

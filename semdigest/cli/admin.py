@@ -17,6 +17,7 @@ def register(commands) -> None:
     index = add_command(commands, "index", "Rebuild a model's vector index from the library's vectors.",
                         "semdigest index rebuild --library my.sqlite", run_index)
     index.add_argument("action", choices=["rebuild"], help="what to do with the index")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
     add_library_option(index)
 
     library = add_command(commands, "library", "Check a library file with SQLite's integrity check and "

@@ -8,7 +8,6 @@ from ..embedding.models import get_model
 from ..errors import LibraryError
 from ..index import open_index
 from ..library import Library
-from ..maps.reference import reference_key
 from ..plural import plural
 from ..records import ModelKey
 from ..store import copy
@@ -37,6 +36,8 @@ def run_copy(args) -> int:
 
 def copy_library(source: Library, target: Library) -> tuple[dict[str, int], str]:
     """``source`` into the empty ``target``, each model's index built once after all its vectors."""
+    from ..maps.reference import reference_key  # here: the maps import the topics' models (scikit-learn)
+
     def index_ready(model: str) -> None:
         note(f"building the vector index of {model} in {target.location}")
         open_index(target.store, model, get_model(ModelKey.parse(model).name).dimension).add()

@@ -54,6 +54,7 @@ def register(commands) -> None:
     topics = add_command(commands, "topics", "Topics of a day or a date range of the library.",
                          "semdigest topics --since 2026-06-01 --until 2026-06-07 --n-topics 15", run_topics)
     _range_options(topics)
+    topics.add_argument("--quiet", action="store_true", help="no progress bar")
     add_library_option(topics)
     _topic_options(topics)
     add_format_options(topics, csv_help=None)
@@ -63,6 +64,7 @@ def register(commands) -> None:
     _range_options(draw)
     draw.add_argument("--out", required=True, metavar="DIR", help="folder for map.png and map.html")
     add_force_option(draw)
+    draw.add_argument("--quiet", action="store_true", help="no progress bar")
     add_library_option(draw)
     _topic_options(draw)
 
@@ -92,10 +94,16 @@ def run_day(args) -> int:
 
 
 def _map(args, library):
+    from tqdm.auto import tqdm
+
     from ..maps.topicmap import topic_map
 
-    return topic_map(library, date=args.date, since=args.since, until=args.until, model=embedder(args),
-                     topic_model=_topic_model(args))
+    model = embedder(args)  # its progress setting: a terminal, and no --quiet
+    # one step of seconds (the graph, topics, labels, layout): the bar says what is under way
+    with tqdm(total=1, desc="Topics and map", disable=not model.progress, leave=False,
+              bar_format="{desc}: finding the topics and laying out the map… {elapsed}"):
+        return topic_map(library, date=args.date, since=args.since, until=args.until, model=model,
+                         topic_model=_topic_model(args))
 
 
 def run_topics(args) -> int:

@@ -18,15 +18,17 @@ from .hnsw import HNSWIndex
 KINDS = ("exact", "segmented", "pgvector")
 
 
-def open_index(store: VectorSource, model: str, ndim: int, kind: str | None = None, **options) -> VectorIndex:
+def open_index(store: VectorSource, model: str, ndim: int, kind: str | None = None, progress: bool | None = None,
+               **options) -> VectorIndex:
     """The vector index of ``model`` (a model key, its vectors of dimension ``ndim``) over ``store``:
     of ``kind``, or the kind the store is made for. ``options`` are the index's tunables
-    (``tail_limit``, ``exact_limit``)."""
+    (``tail_limit``, ``exact_limit``); ``progress``: a bar while an index file is built (None: on
+    a terminal; only the segmented index builds one)."""
     kind = kind or getattr(store, "index_kind", "exact")
     if kind == "segmented":
         from .segmented import SegmentedIndex
 
-        return SegmentedIndex(store, model, ndim, **options)
+        return SegmentedIndex(store, model, ndim, progress=progress, **options)
     if kind == "pgvector":
         from .pgvector import PgvectorIndex  # psycopg: only with a PostgreSQL library
 

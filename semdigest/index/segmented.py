@@ -74,8 +74,9 @@ class SegmentedIndex:
     """Search papers of ``store`` by vectors of ``model``; see the module docstring."""
 
     def __init__(self, store: VectorSource, model: str, ndim: int, folder: Path | None = None,
-                 tail_limit: int = TAIL_LIMIT, exact_limit: int = EXACT_LIMIT):
+                 tail_limit: int = TAIL_LIMIT, exact_limit: int = EXACT_LIMIT, progress: bool | None = None):
         self.store, self.model, self.ndim = store, model, int(ndim)
+        self.progress = sys.stderr.isatty() if progress is None else progress
         self.folder = Path(folder or store.index_folder)
         self.tail_limit, self.exact_limit = tail_limit, exact_limit
         self._main: HNSWIndex | None = None
@@ -279,7 +280,7 @@ class SegmentedIndex:
             start = state.covers
         else:
             main = HNSWIndex.build(self.ndim, [])
-        bar = _progress(count - (state.size if extend and state else 0), f"Indexing {self.model}")
+        bar = _progress(count - (state.size if extend and state else 0), f"Indexing {self.model}", self.progress)
         for keys, matrix in self._batches(start, largest):
             main.add(keys, matrix)
             bar.update(len(keys))
@@ -340,7 +341,7 @@ def _slug(model: str) -> str:
     return f"{ModelKey.parse(model).name}-{hashlib.sha256(model.encode()).hexdigest()[:10]}"
 
 
-def _progress(total: int, description: str):
-    from tqdm import tqdm
+def _progress(total: int, description: str, shown: bool):
+    from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=description, unit="vector", disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(total=total, desc=description, unit="vector", disable=not shown, leave=False)

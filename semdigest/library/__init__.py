@@ -91,7 +91,7 @@ class Library:
         embedder = self.embedder(model)
         if embedder.key not in self._indexes:
             self._indexes[embedder.key] = open_index(self.store, embedder.key, embedder.spec.dimension,
-                                                     **self.index_options)
+                                                     progress=embedder.progress, **self.index_options)
         return self._indexes[embedder.key]
 
     def rebuild_index(self, model: str | Embedder | None = None):

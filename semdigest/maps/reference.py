@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..config import MIN_REFERENCE_SIZE
 from ..errors import LibraryError
 from ..index.exact import top_k
 from ..records import PaperFilter
@@ -30,9 +31,6 @@ from ..topics.graph import neighbour_graph
 from .projection import map_layout
 
 REFERENCE_SIZE = 10_000  # papers fitted; more cost UMAP time (about linear) and barely move the map
-# The least a rebuild may be asked to fit on (a smaller library is fitted whole): a handful of
-# papers is no map of a library, and every other paper would be placed among them.
-MIN_REFERENCE_SIZE = 100
 PLACE_NEIGHBORS = 3      # reference papers a placed paper is averaged from (fewer: truer neighbours, stacked points)
 # While the reference was fitted on fewer papers than this, it is refitted whenever the library
 # has doubled since (a young library's first days make a poor map); from then on only on request.

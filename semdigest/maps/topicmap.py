@@ -72,6 +72,12 @@ class TopicMap:
         texts = [f"{t}. {a}" for t, a in zip(metadata["title"], metadata["abstract"])]
         model.fit(matrix, ids=ids, texts=texts, titles=[text_or_none(t) or "" for t in metadata["title"]])
         coords = map_layout(model.graph_, random_state=model.random_state)
+        return cls.from_fit(ids, metadata, title, model, coords)
+
+    @classmethod
+    def from_fit(cls, ids, metadata: pd.DataFrame, title: str, model: TopicModel, coords: np.ndarray) -> "TopicMap":
+        """The map of a fitted ``model`` (``build``'s fit, or one remembered from it) laid out at ``coords``."""
+        ids = list(ids)
         labels = {t.id: t.label for t in model.topics_}
         sublabels = {t.id: t.label for t in model.subtopics_}
         optional = {name: pd.Series([text_or_none(v) for v in metadata[name]] if name in metadata
