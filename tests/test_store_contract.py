@@ -386,3 +386,24 @@ def test_the_paper_listing_is_every_paper_with_its_dates(store_url, tmp_path):
         expected = [(p.arxiv_id, p.date, p.primary_category, dates) for p, dates in library.store.iter_papers()]
         assert list(library.store.paper_listing()) == expected and len(expected) >= 5
         assert any(len(dates) == 2 for *_, dates in expected)
+
+
+def test_texts_and_lists_that_copy_and_arrays_escape_come_back_unchanged(store_url):
+    # PostgreSQL writes papers with COPY and text arrays as literals (store/pg_copy.py): the
+    # characters those formats escape must round-trip, and a batch naming a paper twice keeps the last
+    real = read(DAILY / "2026-06-09.md").papers[:3]
+    hostile = ['O"Brien', "back\\slash", "{braces}", "a, b", "NULL", "\\N", "tab\there", "line\nbreak", "é ü 中文"]
+    papers = [dataclasses.replace(real[0], authors=tuple(hostile), title='A "quoted" \\title\t{x}', categories=()),
+              dataclasses.replace(real[1], authors=(), comments="\\N"), real[2],
+              dataclasses.replace(real[2], title=real[2].title + " (second record)")]
+    with Library.open(store_url) as library:
+        with library.store.write():
+            library.store.upsert_papers(papers, backfill=True)
+        stored = library.store.get_papers([p.arxiv_id for p in papers])
+        assert stored[real[0].arxiv_id].authors == tuple(hostile)
+        assert stored[real[0].arxiv_id].title == papers[0].title and stored[real[0].arxiv_id].categories == ()
+        assert stored[real[1].arxiv_id].authors == () and stored[real[1].arxiv_id].comments == "\\N"
+        assert stored[real[2].arxiv_id].title.endswith("(second record)")
+        ids = sorted(stored)
+        assert library.store.unlinked("some-model") == ids
+        assert library.store.unlinked("some-model", after=ids[0], limit=1) == ids[1:2]

@@ -193,8 +193,9 @@ class VectorRecords(ABC):
         """Point papers (arXiv id -> vector id) at their current vector of ``model``."""
 
     @abstractmethod
-    def unlinked(self, model: str) -> list[str]:
-        """Papers with no vector of ``model`` yet."""
+    def unlinked(self, model: str, after: str = "", limit: int | None = None) -> list[str]:
+        """Papers with no vector of ``model`` yet, in arXiv-id order; with ``after`` and ``limit``,
+        at most ``limit`` of those after that id (one page of a large backlog)."""
 
     @abstractmethod
     def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(),

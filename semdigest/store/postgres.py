@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import LibraryError
 from . import schema
 from .base import translating_errors
+from .pg_copy import copy_upsert
 from .pgvector_wire import VectorDumper, VectorLoader, VectorTextLoader
 from .schema import full_text
 from .sql import APPLICATION, SCHEMA_VERSION, SQLStore
@@ -349,10 +350,9 @@ class PostgresStore(SQLStore):
     def _vector_rows(self, statement: str, params) -> list:
         return self.conn.cursor(binary=True).execute(self.q(statement), params).fetchall()
 
-    def _add_term_rows(self, rows: list[tuple[str, int]]) -> None:
-        self._run("INSERT INTO {s}.term_df SELECT * FROM unnest(%s::text[], %s::integer[]) "  # one statement:
-                  "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df",  # a day has ~100k terms
-                  ([t for t, _ in rows], [n for _, n in rows]))
+    def _upsert(self, table: str, columns, rows: list, conflict: str) -> None:
+        if rows:  # COPY, then one INSERT: a backfill batch has thousands of papers, ~100k terms
+            copy_upsert(self, table, columns, rows, conflict)
 
 
 def _password_in(url: str) -> str | None:

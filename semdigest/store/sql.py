@@ -83,9 +83,11 @@ class SQLStore(SQLFeatures, PaperStore):
         """The rows of a statement that selects vectors (binary where the driver can)."""
         return self.conn.execute(self.q(statement), params).fetchall()
 
-    def _add_term_rows(self, rows: list[tuple[str, int]]) -> None:
-        self._many("INSERT INTO {s}.term_df VALUES (%s, %s) ON CONFLICT (term) DO UPDATE "
-                   "SET df = term_df.df + excluded.df", rows)
+    def _upsert(self, table: str, columns: Sequence[str], rows: list[Sequence], conflict: str) -> None:
+        """Insert ``rows`` into ``table`` with the ``ON CONFLICT`` clause ``conflict``; the rows are
+        distinct on its key (a bulk path may write them in one statement)."""
+        self._many(f"INSERT INTO {{s}}.{table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                   f"{conflict}", rows)
 
     # -- running statements -------------------------------------------------------------------
 
@@ -169,21 +171,23 @@ class SQLStore(SQLFeatures, PaperStore):
             plans = merge.plan_backfill(papers, stored)
         else:
             plans = merge.plan_upserts(papers, stored, redone, self._never_in_a_digest(list(stored)))
-        changed = [plan for plan in plans if plan.status != "unchanged"]
-        columns = ", ".join(self.paper_columns)
+        # the last plan of an id wins, as it would row by row
+        changed = list({plan.paper.arxiv_id: plan for plan in plans if plan.status != "unchanged"}.values())
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.paper_columns[1:])
-        self._many(f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(self.paper_columns))}) "
-                   f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}",
-                   [self._paper_row(plan.paper, plan.summary_date) for plan in changed])
+        self._upsert("papers", self.paper_columns, [self._paper_row(plan.paper, plan.summary_date) for plan in changed],
+                     f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}")
         changed = [plan.paper for plan in changed]
         for chunk in self._chunks(p.arxiv_id for p in changed):
             condition, params = self.any_of("arxiv_id", chunk)
             self._run(f"DELETE FROM {{s}}.paper_categories WHERE {condition}", params)
-        self._many("INSERT INTO {s}.paper_categories VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                   [(c, p.arxiv_id) for p in changed for c in p.categories])
+        self._upsert("paper_categories", ("category", "arxiv_id"),
+                     sorted({(c, p.arxiv_id) for p in changed for c in p.categories}), "ON CONFLICT DO NOTHING")
         if not backfill:  # arXiv's metadata is no digest appearance
-            self._many("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                       [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
+            first = {}  # the first appearance of an (id, date) stays, as it would row by row
+            for p in papers:
+                first.setdefault((p.arxiv_id, p.date.isoformat() if p.date else ""), p.source)
+            self._upsert("appearances", ("arxiv_id", "date", "source"), [(*key, source) for key, source in first.items()],
+                         "ON CONFLICT DO NOTHING")
         return plans
 
     def _never_in_a_digest(self, ids: list[str]) -> set[str]:
@@ -300,10 +304,11 @@ class SQLStore(SQLFeatures, PaperStore):
         self._many("INSERT INTO {s}.paper_vectors VALUES (%s, %s, %s) ON CONFLICT (model, arxiv_id) "
                    "DO UPDATE SET vector_id = excluded.vector_id", [(model, a, int(v)) for a, v in links.items()])
 
-    def unlinked(self, model: str) -> list[str]:
+    def unlinked(self, model: str, after: str = "", limit: int | None = None) -> list[str]:
+        page = f" LIMIT {int(limit)}" if limit is not None else ""
         return [r[0] for r in self._run(
-            "SELECT arxiv_id FROM {s}.papers p WHERE NOT EXISTS (SELECT 1 FROM {s}.paper_vectors l "
-            "WHERE l.model = %s AND l.arxiv_id = p.arxiv_id) ORDER BY arxiv_id", (model,))]
+            "SELECT arxiv_id FROM {s}.papers p WHERE arxiv_id > %s AND NOT EXISTS (SELECT 1 FROM {s}.paper_vectors l "
+            f"WHERE l.model = %s AND l.arxiv_id = p.arxiv_id) ORDER BY arxiv_id{page}", (after, model))]
 
     def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(), min_vector_id: int = 0) -> LinkedVectors:
         condition, params = self.sql_where(where)
@@ -360,7 +365,8 @@ class SQLStore(SQLFeatures, PaperStore):
     # -- term statistics ----------------------------------------------------------------------
 
     def add_term_counts(self, delta: Counter, documents: int) -> None:
-        self._add_term_rows(sorted((t, n) for t, n in delta.items() if n))
+        self._upsert("term_df", ("term", "df"), sorted((t, n) for t, n in delta.items() if n),
+                     "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df")
         if any(n < 0 for n in delta.values()):
             self._run("DELETE FROM {s}.term_df WHERE df <= 0")
         self.set_meta("term_documents", str(int(self.get_meta("term_documents") or 0) + documents))
