@@ -1,6 +1,6 @@
 """The backlog embedded on a real local Ray cluster (Ray Data batch inference, a pool of two
 embedder actors) gives the vectors local embedding gives: the same model key, cosine >= 0.999,
-written back through Library.add_vectors. Needs the `cluster` extra (ray[data])."""
+written back through Library.add_vectors. Needs the `cluster` extra (ray)."""
 
 from __future__ import annotations
 
