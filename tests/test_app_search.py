@@ -1,5 +1,5 @@
-"""The app's parts that need no server: full text (FTS5, bm25) with reader-typed queries,
-reciprocal rank fusion, the code link found in an abstract, BibTeX that cannot break out."""
+"""The app's parts that need no server: reciprocal rank fusion, the code link found in an
+abstract, BibTeX that cannot break out. (Full text is the store's: test_store_contract.py.)"""
 
 from __future__ import annotations
 
@@ -7,54 +7,9 @@ import datetime as dt
 
 import pytest
 
-from semdigest.app.fulltext import FullTextIndex
 from semdigest.app.links import bibtex, code_url, safe_url
 from semdigest.app.reader import fuse
 from semdigest.records import Paper
-
-ROWS = [
-    ("2606.00001", "LoRA adapters for small models", "Ada Lovelace, Alan Turing", "We fine-tune with LoRA."),
-    ("2606.00002", "Agent memory for long tasks", "Grace Hopper", "An agent keeps a memory of past steps."),
-    ("2606.00003", "Diffusion models for robots", "Yann Le Cun", "Robot control with diffusion; no low-rank here."),
-    ("2606.00004", "C++ kernels: AND, OR, NEAR(x y) and \"quotes\"", "Élodie Dupré", "Operators as words."),
-]
-
-
-@pytest.fixture(scope="module")
-def index():
-    return FullTextIndex.build(ROWS)
-
-
-def ids(found):
-    return [i for i, _ in found]
-
-
-def test_an_exact_term_and_an_author_are_found(index):
-    assert ids(index.search("LoRA")) == ["2606.00001"]
-    assert ids(index.search("Le Cun")) == ["2606.00003"]
-    assert ids(index.search("Hopper")) == ["2606.00002"]
-    assert ids(index.search("elodie dupre")) == ["2606.00004"]  # diacritics folded
-
-
-def test_every_word_must_match_before_any_word_may(index):
-    assert ids(index.search("agent memory")) == ["2606.00002"]
-    assert set(ids(index.search("agent diffusion"))) == {"2606.00002", "2606.00003"}  # none has both
-
-
-def test_a_title_match_outranks_an_abstract_match(index):
-    assert ids(index.search("diffusion robot OR memory"))[0] == "2606.00003"
-
-
-@pytest.mark.parametrize("query", ['AND', 'NEAR(x y)', '"', '*', 'title:LoRA', '-LoRA', '(', 'C++', "'; DROP TABLE x; --"])
-def test_a_query_is_never_fts5_syntax(index, query):
-    found = index.search(query)  # no sqlite3.OperationalError: every word is quoted
-    assert isinstance(found, list)
-
-
-def test_allowed_ids_filter_after_ranking(index):
-    assert ids(index.search("models", allowed={"2606.00003"})) == ["2606.00003"]
-    assert index.search("models", allowed=set()) == []
-    assert index.search("   ") == []
 
 
 def test_reciprocal_rank_fusion_rewards_agreement():

@@ -202,7 +202,9 @@ def test_cli_embeds_the_backlog_here_and_again_where_a_backfill_mended_the_text(
         before = library.vectors(Embedder(backend="torch-fp32"), ids=[cut.arxiv_id])[1][0]
     path = _snapshot(tmp_path / "s.json", papers)
     assert main(["backfill", str(path), *options]) == 0
-    assert "embedded 12 papers" in capsys.readouterr().out  # eleven new, one mended
+    out = capsys.readouterr().out
+    assert "embedded 12 papers" in out  # eleven new, one mended
+    assert "reference map refitted on 12 of 12 papers (seed 42)" in out  # the map shows the history
     with Library.open(lib) as library:
         embedder = Embedder(backend="torch-fp32", device="cpu")
         ids, matrix = library.vectors(embedder)
@@ -212,7 +214,8 @@ def test_cli_embeds_the_backlog_here_and_again_where_a_backfill_mended_the_text(
         assert float(matrix[ids.index(cut.arxiv_id)] @ expected) >= 0.999
         assert float(before @ expected) < 0.999  # the vector of the cut text was replaced
     assert main(["backfill", str(path), *options]) == 0
-    assert "embedded 0 papers" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "embedded 0 papers" in out and "reference map" not in out  # nothing new: the map stays
 
 
 def test_a_copy_keeps_backfilled_papers_apart_from_digest_days(tmp_path):

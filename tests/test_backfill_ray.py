@@ -1,6 +1,6 @@
 """The backlog embedded on a real local Ray cluster (Ray Data batch inference, a pool of two
 embedder actors) gives the vectors local embedding gives: the same model key, cosine >= 0.999,
-written back through Library.add_vectors. Needs the `cluster` extra (ray[data])."""
+written back through Library.add_vectors. Needs the `cluster` extra (ray)."""
 
 from __future__ import annotations
 
@@ -54,13 +54,14 @@ def test_ray_actors_embed_the_backlog_as_local_embedding_does(cluster, tmp_path)
         assert len(hits) == 3
 
 
-def test_ray_vectors_keep_every_id_with_its_own_vector(cluster):
+def test_ray_vectors_keep_every_id_with_its_own_vector_in_batch_order(cluster):
     embedder = Embedder(backend="torch-fp32", device="cpu", progress=False)
     texts = [f"{p.title}. {p.abstract}" for p in real_papers()[:20]]
     ids = [f"id{n}" for n in range(20)]
-    batches = [(ids[:7], texts[:7]), (ids[7:], texts[7:])]
-    got = dict(pair for chunk, matrix in ray_vectors(embedder, batches, workers=2, batch_size=5, window=1)
-               for pair in zip(chunk, matrix))
-    assert sorted(got) == sorted(ids)
+    # more batches than the pool holds in flight (2 actors x 1): they queue, and come back in order
+    batches = [(ids[i:i + 3], texts[i:i + 3]) for i in range(0, 20, 3)]
+    out = list(ray_vectors(embedder, iter(batches), workers=2, queued=1))
+    assert [chunk for chunk, _ in out] == [chunk for chunk, _ in batches]
+    got = {i: row for chunk, matrix in out for i, row in zip(chunk, matrix)}
     local = embedder.encode(texts)
     assert min(float(got[i] @ local[n]) for n, i in enumerate(ids)) >= 0.999

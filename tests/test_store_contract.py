@@ -377,3 +377,33 @@ def test_tracked_topics_round_trip(store_url):
                 conn.execute(f"DROP TABLE {table}")
     with Library.open(store_url) as library:  # made before tracking: the tables come back, empty
         assert library.store.tracked_dates() == [] and topic_history(library).empty
+
+
+def test_the_paper_listing_is_every_paper_with_its_dates(store_url, tmp_path):
+    with Library.open(store_url) as library:
+        for day in ("2026-06-06", "2026-06-07"):  # a weekend re-publication: the same papers, two dates
+            library.add(read(digest_slice(DAILY / f"{day}.md", tmp_path / f"{day}.md", 5)))
+        expected = [(p.arxiv_id, p.date, p.primary_category, dates) for p, dates in library.store.iter_papers()]
+        assert list(library.store.paper_listing()) == expected and len(expected) >= 5
+        assert any(len(dates) == 2 for *_, dates in expected)
+
+
+def test_texts_and_lists_that_copy_and_arrays_escape_come_back_unchanged(store_url):
+    # PostgreSQL writes papers with COPY and text arrays as literals (store/pg_copy.py): the
+    # characters those formats escape must round-trip, and a batch naming a paper twice keeps the last
+    real = read(DAILY / "2026-06-09.md").papers[:3]
+    hostile = ['O"Brien', "back\\slash", "{braces}", "a, b", "NULL", "\\N", "tab\there", "line\nbreak", "é ü 中文"]
+    papers = [dataclasses.replace(real[0], authors=tuple(hostile), title='A "quoted" \\title\t{x}', categories=()),
+              dataclasses.replace(real[1], authors=(), comments="\\N"), real[2],
+              dataclasses.replace(real[2], title=real[2].title + " (second record)")]
+    with Library.open(store_url) as library:
+        with library.store.write():
+            library.store.upsert_papers(papers, backfill=True)
+        stored = library.store.get_papers([p.arxiv_id for p in papers])
+        assert stored[real[0].arxiv_id].authors == tuple(hostile)
+        assert stored[real[0].arxiv_id].title == papers[0].title and stored[real[0].arxiv_id].categories == ()
+        assert stored[real[1].arxiv_id].authors == () and stored[real[1].arxiv_id].comments == "\\N"
+        assert stored[real[2].arxiv_id].title.endswith("(second record)")
+        ids = sorted(stored)
+        assert library.store.unlinked("some-model") == ids
+        assert library.store.unlinked("some-model", after=ids[0], limit=1) == ids[1:2]

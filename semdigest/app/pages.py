@@ -36,16 +36,24 @@ def day_page(day: dict, urls, latest, interests=(), read_only=False) -> str:
                   unplaced=[i for i in papers if i not in placed])
 
 
-def map_page(day: dict, urls, latest) -> str:
-    rows = [p for p in day["papers"] if p.get("x") is not None]
-    data = {"date": day["date"], "points": {
-        "arxiv_id": [p["arxiv_id"] for p in rows], "x": [p["x"] for p in rows], "y": [p["y"] for p in rows],
-        "title": [p["title"] for p in rows], "authors": [", ".join(p["authors"]) for p in rows],
-        "tldr": [p.get("tldr") or "" for p in rows], "topic": [p.get("label") or "" for p in rows],
-        "category": [p.get("primary_category") or "no category" for p in rows],
-        "href": [urls.paper(p["arxiv_id"]) for p in rows]}}
+def map_page(day: dict, urls, latest, library: dict | None = None) -> str:
+    """The day's own map; with ``library`` (Reader.library_map), the day on the library map: its
+    papers highlighted over the papers of the days before."""
+    rows = [p for p in (library or day)["papers"] if p.get("x") is not None]
+    earlier = (library or {}).get("backdrop", [])
+    backdrop_label = f"first seen in the {(library or {}).get('backdrop_days')} days before"
+    every = rows + earlier
+    data = {"date": day["date"], "view": "library" if library is not None else "day",
+            "highlight": list(range(len(rows))) if library is not None else None, "points": {
+                "arxiv_id": [p["arxiv_id"] for p in every], "x": [p["x"] for p in every], "y": [p["y"] for p in every],
+                "title": [p["title"] for p in every], "authors": [", ".join(p["authors"]) for p in every],
+                "tldr": [p.get("tldr") or "" for p in every],
+                "topic": [p.get("label") or "" for p in rows] + [backdrop_label] * len(earlier),
+                "category": [p.get("primary_category") or "no category" for p in every],
+                "href": [urls.paper(p["arxiv_id"]) for p in every]}}
     return render("map.html", urls, title=f"map of {day['date']}", page="map", data=data, latest=latest,
-                  date=day["date"])
+                  date=day["date"], view=data["view"], on_library=len(rows) if library is not None else None,
+                  backdrop=len(earlier))
 
 
 def paper_page(paper: dict, related: list[dict], urls, latest, categories=(), interests=(), read_only=False) -> str:
@@ -61,10 +69,11 @@ def site_paper_page(urls, latest) -> str:
                   paper=None, related=[], categories=[], interests=[])
 
 
-def search_page(results: list[dict], urls, latest, q="", since=None, until=None, category=None, categories=()) -> str:
+def search_page(results: list[dict], urls, latest, q="", since=None, until=None, category=None, categories=(),
+                topic=None, topics=()) -> str:
     return render("search.html", urls, title=f"search: {q}" if q else "search", page="search", data={"q": q},
                   latest=latest, results=results, q=q, since=since, until=until, category=category,
-                  categories=list(categories))
+                  categories=list(categories), topic=str(topic or ""), topics=list(topics))
 
 
 def topics_page(trends: dict, urls, latest, since=None, until=None) -> str:

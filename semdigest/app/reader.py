@@ -7,6 +7,7 @@ runs ``fn`` there (from any thread, the server's event loop included, via ``subm
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +46,7 @@ class Reader:
         self._encoder = None
         self._for_you: dict = {}
         self._vectors_known: tuple = (None, False)
+        self._topic_papers: dict = {}
 
     # -- threads ------------------------------------------------------------------------------
 
@@ -65,7 +67,7 @@ class Reader:
         """Rebuilt when the number of papers changed (an ingest while the server runs)."""
         size = self.library.store.count_papers()
         if self._catalog is None or size != self._catalog_size:
-            self._catalog = Catalog.build(self.library.store.iter_papers())
+            self._catalog = Catalog.build(self.library.store.paper_listing())
             self._catalog_size, self._maps, self._seen = size, {}, {}
         return self._catalog
 
@@ -100,6 +102,31 @@ class Reader:
             except LibraryError:  # papers without vectors: listed, not clustered
                 self._maps[date] = TopicMap.empty(f"arXiv digest {date}")
         return self._maps[date]
+
+    def library_map(self, date) -> dict:
+        """The day on the library's reference map (the same paper always at the same point): the
+        day's papers there, and the papers first seen in the days before as a backdrop; empty
+        lists where there is no earlier paper or no vector (maps/librarymap.py)."""
+        from ..maps.librarymap import library_map
+
+        date = as_date(date, "date", required=True)
+        day = self.day(date, with_for_you=False)
+        if ("library", date) not in self._maps:
+            try:
+                self._maps[("library", date)] = library_map(self.library, date, day=self.day_map(date), model=self.model)
+            except LibraryError:  # no vectors, or a read-only library without a reference map
+                self._maps[("library", date)] = None
+        found = self._maps[("library", date)]
+        if found is None:
+            return {"date": day["date"], "papers": [], "backdrop": [], "backdrop_days": 0}
+        at = {r.arxiv_id: (round(float(r.x), 4), round(float(r.y), 4)) for r in found.day.papers.itertuples()}
+        papers = [{**p, "x": at[p["arxiv_id"]][0], "y": at[p["arxiv_id"]][1]} for p in day["papers"] if p["arxiv_id"] in at]
+        stored = self.library.store.get_papers(found.backdrop["arxiv_id"])
+        backdrop = [{"arxiv_id": r.arxiv_id, "title": stored[r.arxiv_id].title, "authors": list(stored[r.arxiv_id].authors),
+                     "primary_category": stored[r.arxiv_id].primary_category, "first_seen": iso(stored[r.arxiv_id].date),
+                     "x": round(float(r.x), 4), "y": round(float(r.y), 4)}
+                    for r in found.backdrop.itertuples() if r.arxiv_id in stored]
+        return {"date": day["date"], "papers": papers, "backdrop": backdrop, "backdrop_days": found.backdrop_days}
 
     # -- the API's answers --------------------------------------------------------------------
 
@@ -218,35 +245,53 @@ class Reader:
                  "primary_category": papers[i].primary_category, "shared_terms": []}
                 for i, score in found if i in papers]
 
-    def search(self, q: str, k: int = 20, since=None, until=None, category=None) -> list[dict]:
-        """Full text (bm25) and semantic (the query encoder) lists fused by reciprocal rank; an
-        arXiv id finds its paper first."""
+    def search(self, q: str, k: int = 20, since=None, until=None, category=None, topic=None) -> list[dict]:
+        """Full text (the store's own index) and semantic (the query encoder) lists fused by
+        reciprocal rank; an arXiv id finds its paper first. ``topic``: a tracked topic's papers only."""
         q = " ".join(str(q or "").split())
         if not q:
             return []
-        since, until, categories = as_date(since, "since"), as_date(until, "until"), _categories(category)
-        catalog = self.catalog
-        allowed = catalog.allowed(since, until, categories)
+        where = PaperFilter(since=as_date(since, "since"), until=as_date(until, "until"), categories=_categories(category),
+                            ids=None if topic in (None, "") else self.topic_papers(topic))
+        store = self.library.store
         depth = max(k, 50)
         lists, sources = [], {}
         exact = canonical_id(q)
-        if exact in catalog.first_seen and (allowed is None or exact in allowed):
+        if exact and store.arxiv_ids(dataclasses.replace(where, ids=[exact] if where.ids is None else
+                                                         [i for i in where.ids if i == exact])):
             lists.append([exact])
             sources.setdefault(exact, set()).add("id")
-        text = [i for i, _ in catalog.fulltext.search(q, depth, allowed)]
+        text = [i for i, _ in store.full_text_search(q, depth, where)]
         lists.append(text)
         for i in text:
             sources.setdefault(i, set()).add("text")
         if not exact and self._has_vectors():
-            semantic = self._semantic(q, depth, PaperFilter(since=since, until=until, categories=categories))
+            semantic = self._semantic(q, depth, where)
             lists.append(semantic)
             for i in semantic:
                 sources.setdefault(i, set()).add("semantic")
         fused = fuse(lists)[:k]
-        papers = self.library.store.get_papers([i for i, _ in fused])
+        papers = store.get_papers([i for i, _ in fused])
         return [{"arxiv_id": i, "score": round(s, 5), "title": papers[i].title, "authors": list(papers[i].authors),
                  "primary_category": papers[i].primary_category, "first_seen": iso(papers[i].date),
                  "tldr": papers[i].tldr, "matched": sorted(sources[i])} for i, s in fused if i in papers]
+
+    def topic_labels(self) -> list[tuple[int, str]]:
+        """(topic, its latest day's label) of every tracked topic, for the search page's filter."""
+        labels = {topic: label for _, topic, _, label in self.library.store.topic_sizes()}
+        return sorted(labels.items(), key=lambda item: (item[1].lower(), item[0]))
+
+    def topic_papers(self, topic) -> tuple[str, ...]:
+        """The papers a tracked topic held on any tracked day; kept until the library changes."""
+        topic = _topic_id(topic)
+        key = (topic, self.library.store.data_version())
+        if key not in self._topic_papers:
+            store = self.library.store
+            dates = sorted({date for date, found, _, _ in store.topic_sizes() if found == topic})
+            ids = sorted({i for date in dates for i, t in store.paper_topics(date).items() if t == topic})
+            self._topic_papers = {k: v for k, v in self._topic_papers.items() if k[1] == key[1]}
+            self._topic_papers[key] = tuple(ids)
+        return self._topic_papers[key]
 
     def trends(self, since=None, until=None) -> dict:
         since, until = as_date(since, "since"), as_date(until, "until")
@@ -313,6 +358,13 @@ def fuse(lists: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
         for rank, i in enumerate(ranked, start=1):
             scores[i] = scores.get(i, 0.0) + 1.0 / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _topic_id(topic) -> int:
+    try:
+        return int(topic)
+    except (TypeError, ValueError):
+        raise LibraryError(f"topic must be a tracked topic's number (see /topics), not {str(topic)[:40]!r}") from None
 
 
 def _categories(category) -> tuple[str, ...]:

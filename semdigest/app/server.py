@@ -63,9 +63,12 @@ def create_app(reader: Reader, token: str, read_only: bool = False, hosts=("127.
         return HTMLResponse(await run(build))
 
     async def map_page(request: Request):
+        library_view = request.query_params.get("view") == "library"
+
         def build():
             day = reader.day(request.path_params["date"], with_for_you=False)
-            return pages.map_page(day, urls, reader.latest_date())
+            library = reader.library_map(day["date"]) if library_view else None
+            return pages.map_page(day, urls, reader.latest_date(), library)
         return HTMLResponse(await run(build))
 
     async def paper_page(request: Request):
@@ -82,12 +85,13 @@ def create_app(reader: Reader, token: str, read_only: bool = False, hosts=("127.
 
     async def search_page(request: Request):
         q, query = request.query_params.get("q", ""), _filters(request)
+        topic = request.query_params.get("topic") or None
 
         def build():
-            results = reader.search(q, k=50, **query) if q.strip() else []
+            results = reader.search(q, k=50, topic=topic, **query) if q.strip() else []
             return pages.search_page(results, urls, reader.latest_date(), q=q, since=query["since"],
                                      until=query["until"], category=(query["category"] or [""])[0],
-                                     categories=reader.catalog.categories)
+                                     categories=reader.catalog.categories, topic=topic, topics=reader.topic_labels())
         return HTMLResponse(await run(build))
 
     async def topics_page(request: Request):
@@ -116,7 +120,7 @@ def create_app(reader: Reader, token: str, read_only: bool = False, hosts=("127.
 
     async def api_search(request: Request):
         return JSONResponse(await run(reader.search, request.query_params.get("q", ""), k=_k(request, 20),
-                                      **_filters(request)))
+                                      topic=request.query_params.get("topic") or None, **_filters(request)))
 
     async def api_trends(request: Request):
         params = request.query_params

@@ -2,17 +2,20 @@
 (and those whose text a backfill repaired), in batches with flat memory, written back through
 ``Library.add_vectors`` (one transaction a batch, so a kill loses at most one batch's work and
 any store works). ``engine="local"`` encodes here (the GPU when there is one); ``engine="ray"``
-on a Ray cluster with Ray Data batch inference (engines.py)."""
+on a Ray cluster, one pool of embedder actors for the whole backlog (engines.py). Then ``refit_map`` fits the library's
+reference map once afresh, on a sample of the library the backfill made."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
+from ..records import PaperFilter
 from .run import REEMBED_KEY
 
 ENGINES = ("local", "ray")
@@ -30,16 +33,32 @@ class EmbedResult:
         return f"embedded {self.embedded:,} papers with {self.model} ({self.engine}){rate}"
 
 
-def backlog(library, key: str) -> list[str]:
-    """The papers to embed: no vector of ``key`` yet, or text repaired since theirs was made."""
+def backlog(library, key: str, page: int = 10_000) -> Iterator[str]:
+    """The papers to embed, in arXiv-id order: those with no vector of ``key`` yet, read from the
+    store a page at a time (a backlog of millions is never held whole; vectors stored meanwhile
+    do not move the next page's start), then those whose text a backfill repaired since their
+    vector was made."""
+    repaired = _repaired_with_vectors(library, key)  # before any new vector: a new one is no stale one
+    after = ""
+    while ids := library.store.unlinked(key, after=after, limit=page):
+        yield from ids
+        after = ids[-1]
+    yield from repaired
+
+
+def backlog_size(library, key: str) -> int:
+    return library.store.count_papers() - library.store.models().get(key, 0) + len(_repaired_with_vectors(library, key))
+
+
+def _repaired_with_vectors(library, key: str) -> list[str]:
     stale = json.loads(library.store.get_meta(REEMBED_KEY) or "[]")
-    return sorted(set(library.store.unlinked(key)) | set(stale))
+    return library.store.linked_vectors(key, PaperFilter(ids=tuple(stale))).arxiv_ids if stale else []
 
 
-def texts(library, embedder, ids: list[str], batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
+def texts(library, embedder, ids: Iterable[str], batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
     """(ids, document texts) a batch at a time, read from the library as they are needed."""
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start:start + batch_size]
+    ids = iter(ids)
+    while chunk := list(islice(ids, batch_size)):
         papers = library.store.get_papers(chunk)
         chunk = [i for i in chunk if i in papers]
         yield chunk, [embedder.spec.document_text(papers[i]) for i in chunk]
@@ -51,19 +70,32 @@ def embed_backlog(library, embedder, engine: str = "local", batch_size: int = 51
     from .engines import local_vectors, ray_vectors
 
     library.store.require_writable()
-    ids = backlog(library, embedder.key)
+    total = backlog_size(library, embedder.key)
     start, done = time.perf_counter(), 0
-    batches = texts(library, embedder, ids, batch_size)
+    batches = texts(library, embedder, backlog(library, embedder.key), batch_size)
     if engine == "ray":
-        vectors = ray_vectors(embedder, batches, address=address, workers=workers, batch_size=batch_size)
+        vectors = ray_vectors(embedder, batches, address=address, workers=workers)
     else:
         vectors = local_vectors(embedder, batches)
     for chunk, matrix in vectors:
         library.add_vectors(embedder, chunk, np.asarray(matrix, dtype=np.float32))
         done += len(chunk)
         if progress:
-            progress(done, len(ids))
-    if ids:
+            progress(done, total)
+    if library.store.get_meta(REEMBED_KEY) not in (None, "[]"):
         with library.store.write():
             library.store.set_meta(REEMBED_KEY, "[]")
     return EmbedResult(embedder.key, engine, done, time.perf_counter() - start)
+
+
+def refit_map(library, embedder) -> dict | None:
+    """The reference map (maps/reference.py) fitted afresh on a seeded sample of the library as
+    a backfill left it, so the library map shows the history and not only the days collected
+    before it; with the seed of the map it replaces (42 for a first one): the same library gives
+    the same map. None while fewer than two papers have vectors of the model."""
+    from ..maps.reference import rebuild_reference, reference_info
+
+    if library.store.models().get(embedder.key, 0) < 2:
+        return None
+    seed = (reference_info(library, embedder) or {}).get("seed", 42)
+    return rebuild_reference(library, embedder, seed=seed)

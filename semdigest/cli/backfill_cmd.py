@@ -20,7 +20,8 @@ start). Backfilled papers merge with your digests' papers by arXiv id: their met
 never replaced by a shorter or damaged one; they count as earlier papers (related, seen before,
 novelty, the library map), not as digest days. Then every paper without a vector is embedded,
 here (--engine local: the GPU when there is one) or on a Ray cluster (--engine ray; pip install
-'semdigest[cluster]'; --address of a running cluster, else a local one)."""
+'semdigest[cluster]'; --address of a running cluster, else a local one), and the library's
+reference map is fitted afresh once, on a sample of the library with its history."""
 
 
 def register(commands) -> None:
@@ -64,7 +65,7 @@ def _something_to_read(args) -> str | None:
 
 
 def run_backfill(args) -> int:
-    from ..backfill.embed import embed_backlog
+    from ..backfill.embed import embed_backlog, refit_map
     from ..backfill.filters import BackfillFilter
     from ..backfill.harvest import Harvester
     from ..backfill.run import store_source
@@ -103,6 +104,10 @@ def run_backfill(args) -> int:
                                    progress=progress.vectors)
             progress.done()
             print(result)
+            mapped = refit_map(library, model) if result.embedded else None
+            if mapped:
+                print(f"reference map refitted on {mapped['papers']:,} of {mapped['library_papers']:,} papers "
+                      f"(seed {mapped['seed']})")
         note(f"library: {library}")
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from ..readers import date_from_name
 from ..arxiv_ids import canonical_id
 from ..records import Digest, Paper, PaperFilter, as_texts
 from ..store import PaperStore, Upsert
-from ..terms import paper_text, term_counts
+from ..terms import distinct_terms, paper_text
 
 _UNIT_TOLERANCE = 1e-3  # vectors added from elsewhere must be unit length within this
 
@@ -83,16 +84,13 @@ def link(store: PaperStore, embedder, papers: list[Paper], vectors: dict[str, np
 
 def count_terms(store: PaperStore, plans: list[Upsert]) -> None:
     """Keep the store's document frequencies of terms in step with the merged texts."""
-    delta, documents = Counter(), 0
-    for plan in plans:
-        if not plan.text_changed:
-            continue
-        delta.update(term_counts(paper_text(plan.paper.title, plan.paper.abstract)).keys())
-        if plan.old is None:
-            documents += 1
-        else:
-            delta.subtract(term_counts(paper_text(plan.old.title, plan.old.abstract)).keys())
-    store.add_term_counts(delta, documents)
+    changed = [plan for plan in plans if plan.text_changed]
+    # one C-level count over every new text's terms: a backfill batch holds thousands of papers
+    delta = Counter(chain.from_iterable(distinct_terms(paper_text(p.paper.title, p.paper.abstract)) for p in changed))
+    for plan in changed:
+        if plan.old is not None:
+            delta.subtract(distinct_terms(paper_text(plan.old.title, plan.old.abstract)))
+    store.add_term_counts(delta, sum(plan.old is None for plan in changed))
 
 
 def check_vectors(ids: list[str], matrix: np.ndarray, spec: ModelSpec) -> None:

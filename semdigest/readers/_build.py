@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from ..arxiv_ids import split_arxiv_id
 from ..records import SUMMARY_FIELDS, Digest, Paper, Skipped
-from ._text import clean, summary_field
+from ._text import clean, clean_all, summary_field
 
 
 class EntryError(ValueError):
@@ -43,7 +43,7 @@ def make_paper(
     for name in SUMMARY_FIELDS if summaries else ():  # arXiv's own metadata has no summaries
         fields[name], was_fallback = summary_field(summaries.get(name))
         flagged |= was_fallback
-    categories = tuple(dict.fromkeys([c for c in map(clean, categories) if c]))
+    categories = tuple(dict.fromkeys(clean_all(list(categories))))
     primary = clean(primary_category) or (categories[0] if categories else None)
     if primary and primary not in categories:
         categories = (primary, *categories)
@@ -51,7 +51,7 @@ def make_paper(
         arxiv_id=parsed[0],
         version=parsed[1],
         title=title,
-        authors=tuple([a for a in map(clean, authors) if a]),
+        authors=tuple(clean_all(list(authors))),
         abstract=abstract,
         primary_category=primary,
         categories=categories,

@@ -60,6 +60,16 @@ def clean(text: str | None) -> str:
     return " ".join(text.split())
 
 
+def clean_all(texts: list[str]) -> list[str]:
+    """``clean`` of each text, the empty ones left out. A snapshot record's authors and
+    categories are nearly always clean already: one check of them all, joined, says so."""
+    joined = "|".join(texts)
+    if (joined.isprintable() and "  " not in joined and "| " not in joined and " |" not in joined
+            and "||" not in joined and joined[:1] not in " |" and joined[-1:] not in " |"):
+        return texts if joined else []
+    return [text for text in map(clean, texts) if text]
+
+
 def summary_field(text: str | None) -> tuple[str | None, bool]:
     """A cleaned summary field and whether it was a generator fallback (then the field is None)."""
     value = clean(text)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import orjson
+
 from ..errors import DigestError
 from ..records import Digest, Paper, Skipped
 from . import _arxiv
@@ -55,6 +57,18 @@ def parse(text: str, source: str, date: dt.date | None = None) -> Digest:
 
 def paper_from_line(line: str | bytes, source: str, number: int) -> Paper:
     """One line of the snapshot as a Paper, or EntryError saying why it is none."""
+    try:  # orjson decodes and checks the UTF-8 in one pass, twice as fast as json.loads
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:  # the standard library again, for the reason it gives
+        record = _stdlib_record(line)
+    if not isinstance(record, dict):
+        raise EntryError("the line is JSON but not an object")
+    return paper(record, source, number)
+
+
+def _stdlib_record(line: str | bytes):
+    """The record json.loads reads (orjson refuses what it accepts, as NaN and huge numbers), or
+    EntryError saying why the line is none: not UTF-8, cut off, not JSON."""
     if isinstance(line, bytes):
         try:
             line = line.decode("utf-8")
@@ -68,9 +82,7 @@ def paper_from_line(line: str | bytes, source: str, number: int) -> Paper:
                              "(a partial download?); download the file again") from None
         where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
         raise EntryError(f"not valid JSON: {getattr(error, 'msg', error)}{where}") from None
-    if not isinstance(record, dict):
-        raise EntryError("the line is JSON but not an object")
-    return paper(record, source, number)
+    return record
 
 
 def paper(record: dict, source: str, line: int) -> Paper:

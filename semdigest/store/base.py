@@ -153,12 +153,24 @@ class PaperRecords(ABC):
         """Matching papers in arXiv-id order, each with its digest dates."""
 
     @abstractmethod
+    def paper_listing(self) -> Iterator[tuple[str, dt.date | None, str | None, list[str]]]:
+        """(arXiv id, first seen, primary category, digest dates) of every paper, in arXiv-id order:
+        what a listing of the whole library needs, without reading each paper's texts."""
+
+    @abstractmethod
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         """How many papers pass ``where``; with ``at_most``, counting stops there (a cheap
         "any at all?" or "few enough?" on a large library)."""
 
     @abstractmethod
     def arxiv_ids(self, where: PaperFilter) -> list[str]: ...
+
+    @abstractmethod
+    def full_text_search(self, query: str, k: int = 50,
+                         where: PaperFilter = PaperFilter()) -> list[tuple[str, float]]:
+        """Up to k (arXiv id, score) of matching papers whose title, authors or abstract hold every
+        word of ``query`` (else any, when none holds all), best first; ``query`` is what a reader
+        types, never search syntax, so no query can fail."""
 
 
 class VectorRecords(ABC):
@@ -181,8 +193,9 @@ class VectorRecords(ABC):
         """Point papers (arXiv id -> vector id) at their current vector of ``model``."""
 
     @abstractmethod
-    def unlinked(self, model: str) -> list[str]:
-        """Papers with no vector of ``model`` yet."""
+    def unlinked(self, model: str, after: str = "", limit: int | None = None) -> list[str]:
+        """Papers with no vector of ``model`` yet, in arXiv-id order; with ``after`` and ``limit``,
+        at most ``limit`` of those after that id (one page of a large backlog)."""
 
     @abstractmethod
     def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(),

@@ -16,9 +16,9 @@ password masked, and the password never appears in an error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -28,6 +28,9 @@ import numpy as np
 from ..errors import LibraryError
 from . import schema
 from .base import translating_errors
+from .pg_copy import copy_upsert
+from .pgvector_wire import VectorDumper, VectorLoader, VectorTextLoader
+from .schema import full_text
 from .sql import APPLICATION, SCHEMA_VERSION, SQLStore
 from .urls import masked
 
@@ -226,10 +229,10 @@ class PostgresStore(SQLStore):
         from psycopg.types import TypeInfo
 
         info = TypeInfo.fetch(self.conn, self._sql.Identifier(extension_schema, "vector").as_string(self.conn))
-        dumper = type("VectorDumper", (_VectorDumper,), {"oid": info.oid})
+        dumper = type("VectorDumper", (VectorDumper,), {"oid": info.oid})
         self.conn.adapters.register_dumper(np.ndarray, dumper)
-        self.conn.adapters.register_loader(info.oid, _VectorLoader)
-        self.conn.adapters.register_loader(info.oid, _VectorTextLoader)
+        self.conn.adapters.register_loader(info.oid, VectorLoader)
+        self.conn.adapters.register_loader(info.oid, VectorTextLoader)
 
     def q(self, statement: str):
         """A statement with the schema ({s}) and pgvector's schema ({v}) as quoted identifiers."""
@@ -306,8 +309,22 @@ class PostgresStore(SQLStore):
     joined_dates = ("(SELECT string_agg(a.date, ' ' ORDER BY a.date) FROM {s}.appearances a "
                     "WHERE a.arxiv_id = p.arxiv_id)")
 
+    full_text_schema = full_text.POSTGRES
+
+    @functools.cached_property
+    def _all_paper_columns(self) -> set[str]:
+        """Asked after migrating, once: a search would otherwise ask the server each time."""
+        return self.table_columns("papers")
+
     def any_of(self, column: str, values) -> tuple[str, list]:
         return f"{column} = ANY(%s)", [list(values)]
+
+    def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
+        # a role that could not migrate reads a library without the column: each paper's text, unindexed
+        column = "p.full_text" if "full_text" in self._all_paper_columns else full_text.POSTGRES_VECTOR.format(row="p")
+        query = full_text.POSTGRES_EVERY if every else full_text.POSTGRES_ANY
+        return (f"FROM {{s}}.papers p, (SELECT {query} AS q) AS query WHERE {column} @@ query.q",
+                f"ts_rank({column}, query.q)", [" ".join(words) if every else words])
 
     def _list(self, values) -> list:
         return list(values)
@@ -333,39 +350,9 @@ class PostgresStore(SQLStore):
     def _vector_rows(self, statement: str, params) -> list:
         return self.conn.cursor(binary=True).execute(self.q(statement), params).fetchall()
 
-    def _add_term_rows(self, rows: list[tuple[str, int]]) -> None:
-        self._run("INSERT INTO {s}.term_df SELECT * FROM unnest(%s::text[], %s::integer[]) "  # one statement:
-                  "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df",  # a day has ~100k terms
-                  ([t for t, _ in rows], [n for _, n in rows]))
-
-
-# -- vectors on the wire (pgvector's binary format: dim, unused, float4 big-endian) ------------
-
-from psycopg.adapt import Dumper, Loader  # noqa: E402  (psycopg is only needed with this store)
-from psycopg.pq import Format  # noqa: E402
-
-
-class _VectorDumper(Dumper):
-    format = Format.BINARY
-
-    def dump(self, obj) -> bytes:
-        values = np.asarray(obj, dtype=">f4").ravel()
-        return struct.pack(">HH", values.size, 0) + values.tobytes()
-
-
-class _VectorLoader(Loader):
-    format = Format.BINARY
-
-    def load(self, data) -> np.ndarray:
-        size = struct.unpack_from(">H", data)[0]
-        return np.frombuffer(bytes(data), dtype=">f4", count=size, offset=4).astype(np.float32)
-
-
-class _VectorTextLoader(Loader):
-    format = Format.TEXT
-
-    def load(self, data) -> np.ndarray:
-        return np.array(bytes(data).decode().strip("[]").split(","), dtype=np.float32)
+    def _upsert(self, table: str, columns, rows: list, conflict: str) -> None:
+        if rows:  # COPY, then one INSERT: a backfill batch has thousands of papers, ~100k terms
+            copy_upsert(self, table, columns, rows, conflict)
 
 
 def _password_in(url: str) -> str | None:

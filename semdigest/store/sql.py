@@ -21,6 +21,7 @@ import numpy as np
 from ..records import ARXIV_FIELDS, SUMMARY_FIELDS, Paper, Version
 from . import merge
 from .base import LinkedVectors, PaperFilter, PaperStore, translating_errors
+from .schema.full_text import words as query_words
 from .sql_features import SQLFeatures
 
 APPLICATION = "semdigest"
@@ -41,6 +42,7 @@ class SQLStore(SQLFeatures, PaperStore):
     vector_column = "vector"
     column_types: dict[str, str] = {}  # the column types of schema/tables.py in the dialect's words
     joined_dates = ""             # SQL: the digest dates of paper ``p``, space-separated, in order
+    full_text_schema: tuple[str, ...] = ()  # migration m007's statements (schema/full_text.py)
 
     def q(self, statement: str):
         """``statement`` in the dialect: its placeholders, its tables' schema."""
@@ -71,13 +73,21 @@ class SQLStore(SQLFeatures, PaperStore):
     def _matrix(self, values: list) -> np.ndarray:
         raise NotImplementedError
 
+    def _full_text_match(self, words: list[str], every: bool, best: int | None) -> tuple[str, str, list]:
+        """(FROM papers ``p`` and the full-text index WHERE they match, the rank expression (higher is
+        better), their parameters) for papers holding every word, or any of them; with ``best``
+        (no filter follows), only the best that many need to come out."""
+        raise NotImplementedError
+
     def _vector_rows(self, statement: str, params) -> list:
         """The rows of a statement that selects vectors (binary where the driver can)."""
         return self.conn.execute(self.q(statement), params).fetchall()
 
-    def _add_term_rows(self, rows: list[tuple[str, int]]) -> None:
-        self._many("INSERT INTO {s}.term_df VALUES (%s, %s) ON CONFLICT (term) DO UPDATE "
-                   "SET df = term_df.df + excluded.df", rows)
+    def _upsert(self, table: str, columns: Sequence[str], rows: list[Sequence], conflict: str) -> None:
+        """Insert ``rows`` into ``table`` with the ``ON CONFLICT`` clause ``conflict``; the rows are
+        distinct on its key (a bulk path may write them in one statement)."""
+        self._many(f"INSERT INTO {{s}}.{table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                   f"{conflict}", rows)
 
     # -- running statements -------------------------------------------------------------------
 
@@ -161,21 +171,23 @@ class SQLStore(SQLFeatures, PaperStore):
             plans = merge.plan_backfill(papers, stored)
         else:
             plans = merge.plan_upserts(papers, stored, redone, self._never_in_a_digest(list(stored)))
-        changed = [plan for plan in plans if plan.status != "unchanged"]
-        columns = ", ".join(self.paper_columns)
+        # the last plan of an id wins, as it would row by row
+        changed = list({plan.paper.arxiv_id: plan for plan in plans if plan.status != "unchanged"}.values())
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.paper_columns[1:])
-        self._many(f"INSERT INTO {{s}}.papers ({columns}) VALUES ({', '.join(['%s'] * len(self.paper_columns))}) "
-                   f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}",
-                   [self._paper_row(plan.paper, plan.summary_date) for plan in changed])
+        self._upsert("papers", self.paper_columns, [self._paper_row(plan.paper, plan.summary_date) for plan in changed],
+                     f"ON CONFLICT (arxiv_id) DO UPDATE SET {updates}")
         changed = [plan.paper for plan in changed]
         for chunk in self._chunks(p.arxiv_id for p in changed):
             condition, params = self.any_of("arxiv_id", chunk)
             self._run(f"DELETE FROM {{s}}.paper_categories WHERE {condition}", params)
-        self._many("INSERT INTO {s}.paper_categories VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                   [(c, p.arxiv_id) for p in changed for c in p.categories])
+        self._upsert("paper_categories", ("category", "arxiv_id"),
+                     sorted({(c, p.arxiv_id) for p in changed for c in p.categories}), "ON CONFLICT DO NOTHING")
         if not backfill:  # arXiv's metadata is no digest appearance
-            self._many("INSERT INTO {s}.appearances VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                       [(p.arxiv_id, p.date.isoformat() if p.date else "", p.source) for p in papers])
+            first = {}  # the first appearance of an (id, date) stays, as it would row by row
+            for p in papers:
+                first.setdefault((p.arxiv_id, p.date.isoformat() if p.date else ""), p.source)
+            self._upsert("appearances", ("arxiv_id", "date", "source"), [(*key, source) for key, source in first.items()],
+                         "ON CONFLICT DO NOTHING")
         return plans
 
     def _never_in_a_digest(self, ids: list[str]) -> set[str]:
@@ -210,6 +222,12 @@ class SQLStore(SQLFeatures, PaperStore):
                              f"WHERE {condition} ORDER BY p.arxiv_id", params):
             yield self._paper(row[:-1], columns), (row[-1] or "").split()
 
+    def paper_listing(self) -> Iterator[tuple[str, dt.date | None, str | None, list[str]]]:
+        for arxiv_id, first_seen, category, dates in self._run(
+                f"SELECT p.arxiv_id, p.first_seen, p.primary_category, {self.joined_dates} FROM {{s}}.papers p "
+                "ORDER BY p.arxiv_id"):
+            yield arxiv_id, self._from_date(first_seen), category, (dates or "").split()
+
     def count_papers(self, where: PaperFilter = PaperFilter(), at_most: int | None = None) -> int:
         condition, params = self.sql_where(where)
         statement = f"SELECT count(*) FROM {{s}}.papers p WHERE {condition}" if at_most is None else \
@@ -220,6 +238,19 @@ class SQLStore(SQLFeatures, PaperStore):
         condition, params = self.sql_where(where)
         return [r[0] for r in self._run(f"SELECT p.arxiv_id FROM {{s}}.papers p WHERE {condition} "
                                         "ORDER BY p.arxiv_id", params)]
+
+    def full_text_search(self, query: str, k: int = 50,
+                         where: PaperFilter = PaperFilter()) -> list[tuple[str, float]]:
+        words = query_words(query)
+        condition, params = self.sql_where(where)
+        found = []
+        for every in ((True, False) if len(words) > 1 else (True,)) if words else ():
+            source, rank, match = self._full_text_match(words, every, None if where else int(k))
+            found = self._run(f"SELECT p.arxiv_id, {rank} AS rank {source} AND {condition} "
+                              "ORDER BY rank DESC, p.arxiv_id LIMIT %s", [*match, *params, int(k)]).fetchall()
+            if found:
+                break
+        return [(i, float(score)) for i, score in found]
 
     def _paper_row(self, paper: Paper, summary_date: dt.date | None) -> tuple:
         """The paper's values for ``paper_columns``."""
@@ -273,10 +304,11 @@ class SQLStore(SQLFeatures, PaperStore):
         self._many("INSERT INTO {s}.paper_vectors VALUES (%s, %s, %s) ON CONFLICT (model, arxiv_id) "
                    "DO UPDATE SET vector_id = excluded.vector_id", [(model, a, int(v)) for a, v in links.items()])
 
-    def unlinked(self, model: str) -> list[str]:
+    def unlinked(self, model: str, after: str = "", limit: int | None = None) -> list[str]:
+        page = f" LIMIT {int(limit)}" if limit is not None else ""
         return [r[0] for r in self._run(
-            "SELECT arxiv_id FROM {s}.papers p WHERE NOT EXISTS (SELECT 1 FROM {s}.paper_vectors l "
-            "WHERE l.model = %s AND l.arxiv_id = p.arxiv_id) ORDER BY arxiv_id", (model,))]
+            "SELECT arxiv_id FROM {s}.papers p WHERE arxiv_id > %s AND NOT EXISTS (SELECT 1 FROM {s}.paper_vectors l "
+            f"WHERE l.model = %s AND l.arxiv_id = p.arxiv_id) ORDER BY arxiv_id{page}", (after, model))]
 
     def linked_vectors(self, model: str, where: PaperFilter = PaperFilter(), min_vector_id: int = 0) -> LinkedVectors:
         condition, params = self.sql_where(where)
@@ -333,7 +365,8 @@ class SQLStore(SQLFeatures, PaperStore):
     # -- term statistics ----------------------------------------------------------------------
 
     def add_term_counts(self, delta: Counter, documents: int) -> None:
-        self._add_term_rows(sorted((t, n) for t, n in delta.items() if n))
+        self._upsert("term_df", ("term", "df"), sorted((t, n) for t, n in delta.items() if n),
+                     "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df")
         if any(n < 0 for n in delta.values()):
             self._run("DELETE FROM {s}.term_df WHERE df <= 0")
         self.set_meta("term_documents", str(int(self.get_meta("term_documents") or 0) + documents))

@@ -24,7 +24,7 @@
       title.appendChild(link);
       tr.append(title, cell(p.category[i]), cell(p.topic[i]));
       tr.addEventListener('mouseenter', () => map.highlight([i]));
-      tr.addEventListener('mouseleave', () => map.highlight(null));
+      tr.addEventListener('mouseleave', () => map.highlight(base));
       return tr;
     }));
   }
@@ -60,12 +60,15 @@
   document.getElementById('color-by').addEventListener('change', (e) => map.colorBy(e.target.value));
   document.getElementById('lasso').addEventListener('change', (e) => map.setSelectShape(e.target.checked ? 'lasso' : 'box'));
   document.getElementById('clear-selection').addEventListener('click', () => { map.select([]); fillTable(null); });
+  // On the library map the day's papers stay highlighted until a search highlights others.
+  const base = data.highlight && data.highlight.length ? data.highlight : null;
+  if (base) map.highlight(base);
   document.getElementById('map-search').addEventListener('input', (e) => {
     const words = e.target.value.toLowerCase().split(/\s+/).filter(Boolean);
     map.highlight(words.length ? [...Array(n).keys()].filter((i) => {
       const text = `${p.title[i]} ${p.authors[i]}`.toLowerCase();
       return words.every((w) => text.includes(w));
-    }) : null);
+    }) : base);
   });
   const wanted = decodeURIComponent(location.hash.slice(1));
   const at = wanted ? p.arxiv_id.indexOf(wanted) : -1;

@@ -71,6 +71,14 @@ def m006_arxiv_metadata(store) -> None:
             store._run(f"ALTER TABLE {{s}}.papers ADD COLUMN {name} {kind.format(**store.column_types)}")
 
 
+@migration()
+def m007_full_text(store) -> None:
+    """Full-text search kept by the store (full_text.py: FTS5 and triggers, or a tsvector column, its
+    trigger and GIN index), filled from the papers already stored."""
+    for statement in store.full_text_schema:
+        store._run(statement)
+
+
 def names(tables: str) -> set[str]:
     """The tables and indexes a piece of tables.py makes."""
     return set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (?:\{s\}\.)?(\w+)", tables))
