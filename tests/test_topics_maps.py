@@ -306,3 +306,32 @@ def test_day_command_writes_the_report(tmp_path):
     assert "402 papers" in report and "confidence" in report
     again = run_cli("topics", "--library", tmp_path / "lib.sqlite", "--json")
     assert again.returncode == 0 and '"label"' in again.stdout and '"confidence"' in again.stdout
+
+
+def test_a_broad_phrase_joins_a_label_while_the_label_stays_distinct():
+    """Issue 23's coverage: "circuit" is used by 8 of topic 0's 20 papers and 3 of topic 1's (2.1
+    times as often inside): too common outside to name the topic alone, yet with "quantum" and
+    "spin" the label covers every paper of its topic and is still far more used inside it; a label
+    held to a lift it would break leaves it out."""
+    from semdigest.topics import KeyPhraseLabeller
+
+    words = ("amber birch cedar delta ember fjord grove heron ivory jasper kelp lotus maple nectar onyx pearl "
+             "quartz raven sable tulip").split()
+    texts = ([f"Quantum {w}" for w in words[:6]] + [f"Circuit {w}" for w in words[6:14]]
+             + [f"{w.title()} spin" for w in words[14:]]
+             + [f"Protein circuit {w}" for w in words[:3]] + [f"Protein {w}" for w in words[3:]])
+    topics = np.repeat([0, 1], 20)
+    X = np.eye(8, dtype=np.float32)[topics] + np.random.default_rng(0).normal(scale=0.1, size=(40, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+
+    def labels(**params):
+        found = KeyPhraseLabeller(**params).describe(texts, topics, X, titles=texts)
+        return {t: words.label for t, words in found.items()}
+
+    named = labels()
+    assert set(named[0].split(", ")) == {"quantum", "circuit", "spin"} and named[1] == "protein"
+    assert label_coverage(texts, topics, named)[0] == pytest.approx((1.0, 20 / 3))
+    # each phrase held to the label's bar (the former rule), or the label to one it cannot keep: no "circuit"
+    for strict in (labels(phrase_lift=2.5), labels(min_lift=6)):
+        assert set(strict[0].split(", ")) == {"quantum", "spin"}
+        assert label_coverage(texts, topics, strict)[0] == (0.6, float("inf"))
