@@ -114,7 +114,8 @@ def test_labels_describe_their_topics_and_share_no_word(real_days, daily_library
                 assert not re.search(r"\d|\\|\$|\{", word), topic.label
 
 
-    assert np.mean(covers) >= 0.6
+    # issue 23's target; these days: 0.776 (0.748 while each phrase, not the label, had to reach lift 2.5)
+    assert np.mean(covers) >= 0.75
 
 
 @pytest.mark.slow
@@ -321,7 +322,8 @@ def test_a_broad_phrase_joins_a_label_while_the_label_stays_distinct():
              + [f"{w.title()} spin" for w in words[14:]]
              + [f"Protein circuit {w}" for w in words[:3]] + [f"Protein {w}" for w in words[3:]])
     topics = np.repeat([0, 1], 20)
-    X = np.eye(8, dtype=np.float32)[topics] + np.random.default_rng(0).normal(scale=0.1, size=(40, 8)).astype(np.float32)
+    noise = np.random.default_rng(0).normal(scale=0.1, size=(40, 8)).astype(np.float32)
+    X = np.eye(8, dtype=np.float32)[topics] + noise
     X /= np.linalg.norm(X, axis=1, keepdims=True)
 
     def labels(**params):

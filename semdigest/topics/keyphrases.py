@@ -18,7 +18,8 @@
 - A label is picked by maximal marginal relevance over the topic's papers: each next phrase is
   worth the papers it covers that the label does not cover yet (times 1 + its relevance, so
   relevance ranks phrases of like reach but does not let a rare phrase beat one the topic uses
-  widely), so three phrases say more than one; across the day, a word one label has taken is not used by another (strongest claim first).
+  widely), so three phrases say more than one; across the day, a word one label has taken is
+  not used by another (strongest claim first).
 - A topic no phrase covers well (the label covers under ``mixed_below`` of its papers) is said to
   be a mixture: "Mixed: ...".
 """
