@@ -52,6 +52,9 @@ def days(draw):
         "version": [draw(st.one_of(st.integers(1, 9), MISSING)) for _ in ids],
         "topic": topic_of,
         "label": [f"label {t}" for t in topic_of],
+        "subtopic": topic_of,  # one sub-topic a topic, numbered like it
+        "subtopic_label": [draw(st.one_of(TEXT, MISSING)) for _ in ids],
+        "centrality": [draw(st.floats(-1, 1)) for _ in ids],
         "confidence": [draw(st.one_of(st.floats(0, 1), st.just(math.nan))) for _ in ids],
         "flagged": [draw(st.booleans()) for _ in ids],
         "x": [draw(st.floats(-5, 5)) for _ in ids],
