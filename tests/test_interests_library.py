@@ -159,14 +159,19 @@ def test_rank_command_prints_json_and_csv(library):
 @pytest.mark.slow
 def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp_path):
     from semdigest.report import day_report
+    from semdigest.report.render.view import topics
 
     digest = read(digest_slice(TEST, tmp_path / "2026-06-08.md", 30))
     library.save_interest(Interest("later", papers=("2606.99999",)))  # nothing to rank by yet: left out
     try:
-        day_report(library, digest, tmp_path / "report")
+        report = day_report(library, digest, tmp_path / "report")
     finally:
         library.remove_interest("later")
     best = rank_day(library, DAY, "games", k=10)
+    rank_of = {p.arxiv_id: p.rank for p in rank_day(library, DAY, "games")}
+    for topic in topics(report.data):  # inside each topic, the reader's order: "For you" first
+        ranks = [rank_of[p.arxiv_id] for p in topic.papers]
+        assert ranks == sorted(ranks) and len(ranks) == topic.size
     markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert markdown.index("## For you") < markdown.index("Ingest:") and "### later" not in markdown
@@ -174,6 +179,8 @@ def test_the_day_report_opens_with_for_you_when_there_are_interests(library, tmp
 
     assert f"1. [{md(best[0].title)}]({best[0].url})" in markdown and md(best[0].closest_titles[0]) in markdown
     assert index.index("For you</h2>") < index.index("<iframe") and index.count("<li><a href='https://arxiv") >= 10
+    for_you = markdown[markdown.index("### games"):markdown.index("Ingest:")]
+    assert "10. [" in for_you and "11. [" not in for_you  # the top 10 of a ranking of every paper
     assert md(", ".join(best[0].terms)) in markdown
 
     with Library.open(tmp_path / "none.sqlite") as empty:

@@ -21,7 +21,6 @@ from ..topics.history import track_topics
 from .data import DayData
 from .known_days import known_day_map
 
-FOR_YOU_K = 10  # papers per interest in the report's "For you" section
 STEPS = ("ingest", "topics_and_map", "tracking", "related", "novelty", "library_map", "for_you", "write")
 
 
@@ -95,7 +94,7 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
         clock.lap("novelty")
         data.library_map = library_map(library, digest.date, day=day, model=model)
         clock.lap("library_map")
-        data.for_you = rank_day(library, digest.date, k=FOR_YOU_K, model=model)
+        data.for_you = rank_day(library, digest.date, model=model)  # every paper: topics list by it
     else:
         clock.lap("related")
     clock.lap("for_you")

@@ -15,6 +15,7 @@ NO_TLDR = "no TL;DR in the digest"
 NO_AUTHORS = "authors not listed"
 NO_CATEGORY = "no category"
 LIBRARY_MAP_PNG, LIBRARY_MAP_HTML = "library-map.png", "library-map.html"
+FOR_YOU_K = 10       # papers per interest in the report's "For you" section
 NEW_HERE_K = 8        # papers in the report's "New here, unlike anything you have" list
 ACROSS_DAYS_K = 3     # topics per list in the "Across days" section
 
@@ -113,7 +114,7 @@ def for_you(data: DayData) -> list[tuple[str, list[Ranked]]]:
     """The day's best papers for each interest (interests.rank_day), each with its score, the
     interest paper it is closest to and the terms they share."""
     return [(name, [Ranked(p.rank, p.title, p.url, p.score, p.closest_titles[0] if p.closest_titles else "",
-                           ", ".join(p.terms)) for p in ranking])
+                           ", ".join(p.terms)) for p in ranking[:FOR_YOU_K]])
             for name, ranking in data.for_you.items()]
 
 
@@ -180,7 +181,7 @@ def topics(data: DayData) -> list[TopicSection]:
     return [TopicSection(t.id, t.label, t.size, plural(t.size, "paper"),
                          "" if math.isnan(t.confidence) else f", confidence {t.confidence:.2f}", ", ".join(t.terms),
                          "; ".join(t.representative_titles[:3]), _subtopics(day, t.id),
-                         [_paper(row, data) for row in _central_first(day.papers[day.papers["topic"] == t.id])])
+                         [_paper(row, data) for row in _reading_order(day.papers[day.papers["topic"] == t.id], data)])
             for t in day.topics]
 
 
@@ -189,11 +190,22 @@ def _subtopics(day, topic_id: int) -> str:
     return "; ".join(f"{t.label} ({t.size})" for t in inside) if len(inside) > 1 else ""
 
 
-def _central_first(papers):
-    """A topic's papers, the most representative first (arXiv id on a tie)."""
-    if "centrality" in papers:
-        papers = papers.sort_values(["centrality", "arxiv_id"], ascending=[False, True], kind="stable")
-    return papers.itertuples()
+def _reading_order(papers, data: DayData):
+    """A topic's papers in the order a reader wants them: by their best "For you" rank in any
+    interest when there are interests, else the most representative first; then by
+    representativeness, then arXiv id."""
+    papers = papers.assign(_for_you=papers["arxiv_id"].map(_best_rank(data)).fillna(math.inf))
+    keys = ["_for_you", *(["centrality"] if "centrality" in papers else []), "arxiv_id"]
+    ascending = [True, *([False] if "centrality" in papers else []), True]
+    return papers.sort_values(keys, ascending=ascending, kind="stable").itertuples()
+
+
+def _best_rank(data: DayData) -> dict[str, int]:
+    best: dict[str, int] = {}
+    for ranking in data.for_you.values():
+        for paper in ranking:
+            best[paper.arxiv_id] = min(best.get(paper.arxiv_id, paper.rank), paper.rank)
+    return best
 
 
 def _paper(row, data: DayData) -> PaperRow:
