@@ -1,5 +1,5 @@
-"""The backlog embedded on a real local Ray cluster (Ray Data batch inference, a pool of two
-embedder actors) gives the vectors local embedding gives: the same model key, cosine >= 0.999,
+"""The backlog embedded on a real local Ray cluster (one pool of two embedder actors for every
+batch) gives the vectors local embedding gives: the same model key, cosine >= 0.999,
 written back through Library.add_vectors. Needs the `cluster` extra (ray)."""
 
 from __future__ import annotations
