@@ -104,11 +104,11 @@ def _store_one(store: str, path: Path, args) -> float:
               f"(exit {code})", flush=True)
     if args.kills:
         total += _run_child(command + [killed])[0]
-        same_counts = _checkpoint(killed)["counts"] == _checkpoint(whole)["counts"]
-        same_sum = _checksum(killed) == _checksum(whole)
+        counts, checksum = _checkpoint(whole)["counts"], _checksum(whole)  # each a pass over the library
+        same_counts, same_sum = _checkpoint(killed)["counts"] == counts, _checksum(killed) == checksum
         print(f"  killed {args.kills} times, then resumed: {total:,.0f} s in all; final counts "
-              f"{'the same' if same_counts else 'DIFFERENT'} ({_checkpoint(whole)['counts']}), checksums "
-              f"{'the same' if same_sum else 'DIFFERENT'} ({_checksum(whole)})", flush=True)
+              f"{'the same' if same_counts else 'DIFFERENT'} ({counts}), checksums "
+              f"{'the same' if same_sum else 'DIFFERENT'} ({checksum})", flush=True)
     if server:
         server.cleanup()
     return whole_s
