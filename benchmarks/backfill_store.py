@@ -61,10 +61,22 @@ def _checksum(location: str) -> str:
     with Library.open(location, create=False) as library:
         for table, order, what in (("papers", "arxiv_id", ", ".join(library.store.paper_columns)),
                                    ("term_df", "term", "term, df"), ("paper_categories", "category, arxiv_id", "*")):
-            cursor = _query(library.store, f"SELECT {what} FROM ~{table} ORDER BY {order}")
-            while rows := cursor.fetchmany(10_000):
-                digest.update("".join(repr([str(v) for v in row]) for row in rows).encode())
+            for row in _streamed(library.store, f"SELECT {what} FROM ~{table} ORDER BY {order}"):
+                digest.update(repr([str(v) for v in row]).encode())
     return digest.hexdigest()[:16]
+
+
+def _streamed(store, sql: str):
+    """The rows of ``sql`` a few at a time: psycopg's ordinary cursor fetches a whole result into
+    memory before fetchmany (2.5 GB for a million papers), its ``stream`` does not."""
+    statement = store.q(sql.replace("~", "{s}."))
+    cursor = store.conn.cursor()
+    if hasattr(cursor, "stream"):
+        yield from cursor.stream(statement)
+        return
+    cursor.execute(statement)
+    while rows := cursor.fetchmany(10_000):
+        yield from rows
 
 
 def store_runs(args, path: Path, cpu: str) -> None:
