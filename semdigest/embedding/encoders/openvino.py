@@ -37,7 +37,10 @@ from .torch import pooled_model, quiet_transformers, usable_cores
 _log = logging.getLogger(__name__)
 
 # How the OpenVINO backends are made and run; artifacts and auto's measurements are cached per recipe.
-RECIPE = "openvino 1: convert_model from torch (sdpa), nncf int8 transformer preset, packaged texts after the gate's"
+RECIPE = "openvino 1: convert_model from torch (sdpa), nncf int8 transformer preset, 32 packaged texts after the gate's"
+# Texts int8 is calibrated on: 32 did as well on the gate as 96 (mean cosine 0.9971 / top-10 overlap
+# 0.950 against 0.9972 / 0.947, measured side by side) in a third of the time, paid once.
+CALIBRATION_SIZE = 32
 
 
 @contextlib.contextmanager
@@ -103,7 +106,7 @@ def quantize(fp32: Path, spec: ModelSpec):
         import nncf
 
     ov = _openvino()
-    texts = packaged_text(CALIBRATION_TEXTS).splitlines()[GATE_SAMPLE:]
+    texts = packaged_text(CALIBRATION_TEXTS).splitlines()[GATE_SAMPLE:GATE_SAMPLE + CALIBRATION_SIZE]
     tokenizer = load_tokenizer(spec.weights_path(), spec.max_seq_length)
     feeds = [feed for _, feed in token_feeds(tokenizer, texts, tokens_per_batch=1)]
     with _nncf_muted():
