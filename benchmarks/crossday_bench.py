@@ -160,6 +160,9 @@ def _vectors(library: Library, days: list) -> dict[str, np.ndarray]:
 def ceiling(what: str, partitions: list, vectors: dict, carried: int) -> None:
     """Print the best mean identity any assignment of ids reaches on these day partitions."""
     best = identity_frontier(partitions, vectors)
+    if not best:
+        print(f"  no id can carry on {what}")
+        return
     near = best.get(carried) or best[min(best, key=lambda n: abs(n - carried))]
     most = max((n for n, mean in best.items() if mean >= 0.85), default=0)
     print(f"  best any assignment of ids reaches on {what}: {near:.3f} carrying {carried} topic-days; "
