@@ -1,8 +1,9 @@
 """Where a reader waits, as ratios measured side by side in one run on this CPU (named in the
 output): `search` and `rank` as commands against `related` as a command on the same library, with
 peak memory; a re-run of a known `day`; optionally the first `day` with empty user caches against
-the same day into a new library with warm caches; and embedding speed of each backend against
-plain SentenceTransformer.encode fp32 (batch 32) on the same 160 seed abstracts, alternating.
+the same day into a new library with warm caches; and embedding speed of each backend (auto's candidates, and the ONNX ones beside) against
+plain SentenceTransformer.encode fp32 (batch 32) on the same 160 seed abstracts, alternating,
+each against the CPU's GEMM ceiling through its own runtime.
 Commands alternate for --rounds rounds and each figure is the median round, so a burst of load
 from elsewhere does not decide a ratio alone.
 
@@ -133,7 +134,7 @@ def embedding(rounds: int) -> None:
     plain = SentenceTransformer(str(spec.weights_path()), device="cpu")
     plain.encode(texts[:4])  # warm up: first-call allocations are not speed
     encoders = {"plain ST fp32": lambda: plain.encode(texts, batch_size=32)}
-    for backend in candidates("cpu")[1:]:
+    for backend in [*candidates("cpu")[1:], "onnx-fp32", "onnx-int8"]:  # auto's, then the ONNX ones beside
         encoder = load(spec, backend, "cpu")
         encoder.encode(texts[:4], 32, False)
         encoders[backend] = lambda encoder=encoder: encoder.encode(texts, 32, False)
@@ -145,11 +146,13 @@ def embedding(rounds: int) -> None:
             speeds[name].append(len(texts) / (time.perf_counter() - start))
     base = statistics.median(speeds["plain ST fp32"])
     print(f"embedding 160 seed abstracts, median of {rounds} alternating rounds:")
-    ceiling = gemm_ceiling(rounds)
+    ceilings = {"onnx": gemm_ceiling(rounds), "openvino": openvino_gemm_ceiling(rounds)}
     for name, values in speeds.items():
         median = statistics.median(values)
-        limit = ceiling["int8" if name.endswith("int8") else "fp32"]
-        print(f"  {name:<14} {median:6.1f} papers/s  x{median / base:.2f}  {median / limit:.0%} of the GEMM ceiling")
+        runtime, precision = name.split("-") if "-" in name else ("onnx", "fp32")  # plain ST beside ORT fp32
+        limit = ceilings[runtime][precision]
+        print(f"  {name:<14} {median:6.1f} papers/s  x{median / base:.2f}  {median / limit:.0%} of {runtime}'s "
+              f"{precision} GEMM ceiling ({limit:.1f})")
 
 
 # MiniLM-L6 on one 256-token abstract: 6 layers of Q, K, V, O (384x384), the FFN (384x1536 and
@@ -195,6 +198,47 @@ def gemm_ceiling(rounds: int) -> dict[str, float]:
         ceiling[name] = flops / FLOP_PER_PAPER
         print(f"  GEMM {TOKENS}x{HIDDEN}@{HIDDEN}x{FFN} {name} through ONNX Runtime: {flops / 1e9:.1f} GFLOP/s"
               f" = {ceiling[name]:.1f} papers/s at {FLOP_PER_PAPER / 1e9:.1f} GFLOP a paper")
+    return ceiling
+
+
+def openvino_gemm_ceiling(rounds: int) -> dict[str, float]:
+    """The same GEMM through OpenVINO's CPU plugin: fp32, and int8 as openvino-int8 runs it (static
+    FakeQuantize on the activations and per-channel weights, which the plugin turns into int8 kernels)."""
+    import numpy as np
+
+    from semdigest.embedding.encoders.openvino import _openvino
+
+    ov = _openvino()
+    from openvino import opset13 as ops
+
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((HIDDEN, FFN)).astype(np.float32)
+    x = rng.standard_normal((TOKENS, HIDDEN)).astype(np.float32)
+
+    def quantized(node, lo, hi, levels):
+        low, high = ops.constant(np.float32(lo)), ops.constant(np.float32(hi))
+        return ops.fake_quantize(node, low, high, low, high, levels)
+
+    ceiling = {}
+    for name in ("fp32", "int8"):
+        data = ops.parameter([TOKENS, HIDDEN], ov.Type.f32)
+        left, right = data, ops.constant(weight)
+        if name == "int8":
+            left, right = quantized(data, -4.0, 4.0, 256), quantized(right, -4.0, 4.0, 255)
+        model = ov.Model([ops.matmul(left, right, False, False)], [data])
+        compiled = ov.Core().compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"})
+        request = compiled.create_infer_request()
+        request.infer([x])
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(50):
+                request.infer([x])
+            best = min(best, (time.perf_counter() - start) / 50)
+        flops = 2 * TOKENS * HIDDEN * FFN / best
+        ceiling[name] = flops / FLOP_PER_PAPER
+        print(f"  GEMM {TOKENS}x{HIDDEN}@{HIDDEN}x{FFN} {name} through OpenVINO: {flops / 1e9:.1f} GFLOP/s"
+              f" = {ceiling[name]:.1f} papers/s")
     return ceiling
 
 

@@ -16,7 +16,11 @@ from semdigest.embedding import Embedder
 from semdigest.embedding.calibration import (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, auto_backend, calibrate,
                                              quality_gate)
 from semdigest.embedding.encoders import BACKENDS, REFERENCE
-from semdigest.embedding.encoders.onnx import RECIPE, artifacts_dir
+from semdigest.embedding.encoders.onnx import RECIPE
+from semdigest.embedding.encoders.onnx import artifacts_dir as onnx_artifacts
+from semdigest.embedding.encoders.openvino import RECIPE as OPENVINO_RECIPE
+from semdigest.embedding.encoders.openvino import _openvino
+from semdigest.embedding.encoders.openvino import artifacts_dir as openvino_artifacts
 from semdigest.embedding.models import get_model
 from semdigest.errors import ModelError
 from semdigest.readers import read
@@ -36,21 +40,22 @@ def seed_texts():
 
 @pytest.fixture(scope="module")
 def measured(seed_texts):
-    return {m.backend: (m, v) for m, v in calibrate(get_model(), "cpu", seed_texts)}
+    backends = (REFERENCE, "openvino-fp32", "openvino-int8", "onnx-fp32", "onnx-int8")  # auto's and on request
+    return {m.backend: (m, v) for m, v in calibrate(get_model(), "cpu", seed_texts, backends)}
 
 
 def test_gate_thresholds_are_the_stated_ones():
     assert (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP) == (0.99, 0.9)
 
 
-def test_onnx_backends_pass_the_gate_against_torch_fp32(measured):
+def test_exported_backends_pass_the_gate_against_torch_fp32(measured):
     reference = measured["torch-fp32"][1]
-    for backend in ("onnx-fp32", "onnx-int8"):
+    for backend in ("openvino-fp32", "openvino-int8", "onnx-fp32", "onnx-int8"):
         result, vectors = measured[backend]
         assert result.passed, result
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
         assert quality_gate(reference, vectors).passed
-    assert measured["onnx-fp32"][0].mean_cosine > 0.9999
+    assert measured["onnx-fp32"][0].mean_cosine > 0.9999 and measured["openvino-fp32"][0].mean_cosine > 0.9999
 
 
 def test_gate_rejects_damaged_embeddings(measured):
@@ -64,15 +69,26 @@ def test_gate_rejects_damaged_embeddings(measured):
 
 
 def test_onnx_artifacts_are_cached_with_their_revision_and_fused(measured):
-    folder = artifacts_dir(get_model())
+    folder = onnx_artifacts(get_model())
     assert (folder / "revision.txt").read_text().splitlines() == [get_model().revision, RECIPE]
     int8_ops = Counter(node.op_type for node in onnx.load(folder / "model-int8.onnx").graph.node)
     assert int8_ops["QAttention"] == 6 and "Where" not in int8_ops  # MiniLM's 6 layers, no SDPA guards
     assert (folder / "model-fp32.onnx").stat().st_size > 0
 
 
-def test_an_int8_vector_depends_on_its_text_alone(seed_texts):
-    embedder = Embedder(backend="onnx-int8", progress=False)
+def test_openvino_artifacts_are_cached_with_their_revision_and_int8_is_static(measured):
+    folder = openvino_artifacts(get_model())
+    assert (folder / "revision.txt").read_text().splitlines() == [get_model().revision, OPENVINO_RECIPE]
+    core = _openvino().Core()
+    int8_ops = Counter(op.get_type_name() for op in core.read_model(folder / "model-int8.xml").get_ops())
+    fp32_ops = Counter(op.get_type_name() for op in core.read_model(folder / "model-fp32.xml").get_ops())
+    assert int8_ops["FakeQuantize"] >= 36 and not fp32_ops["FakeQuantize"]  # 6 layers x 6 MatMuls at least
+    assert not list(folder.glob("*.partial*"))  # written whole, then renamed
+
+
+@pytest.mark.parametrize("backend", ["openvino-int8", "onnx-int8"])
+def test_an_int8_vector_depends_on_its_text_alone(seed_texts, backend):
+    embedder = Embedder(backend=backend, progress=False)
     text = seed_texts[5]
     alone = embedder.encode([text])[0]
     for others in (seed_texts[:5], seed_texts[40:80]):  # different batch-mates, lengths and order
@@ -109,15 +125,15 @@ def _imports(*args, env) -> str:
 
 @pytest.mark.slow
 def test_queries_never_import_torch_even_when_torch_made_the_library(tmp_path):
-    """The first ingest (torch-fp32 here) leaves the ONNX query encoder ready; search, rank and
+    """The first ingest (torch-fp32 here) leaves the OpenVINO query encoder ready; search, rank and
     interests then encode with it, the vectors' key shared by definition (both pass the gate)."""
-    env = {"XDG_DATA_HOME": str(tmp_path / "data")}  # no ONNX export yet: the ingest must make it
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}  # no export yet: the ingest must make it
     library = tmp_path / "library.sqlite"
     earlier = digest_slice(DAILY / "2026-06-08.md", tmp_path / "2026-06-08.md", 8)  # rank's background
     digest = digest_slice(DAILY / "2026-06-09.md", tmp_path / "2026-06-09.md", 8)
     ran = run_cli("ingest", earlier, digest, "--library", library, "--backend", "torch-fp32", env=env)
     assert ran.returncode == 0, ran.stderr
-    assert list((tmp_path / "data").rglob("model-fp32.onnx"))
+    assert list((tmp_path / "data").rglob("model-fp32.xml"))
     first = read(earlier).papers[0].arxiv_id
     assert run_cli("interests", "add", "mine", first, "--library", library, env=env).returncode == 0
     for args in (("interests", "describe", "mine", "diffusion models for images"),
@@ -129,18 +145,19 @@ def test_queries_never_import_torch_even_when_torch_made_the_library(tmp_path):
 
 @pytest.mark.slow
 def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
-    """A fresh Embedder encodes queries with ONNX Runtime: fp32 (exact) for a torch-fp32 library,
-    auto's choice here for an auto one; either is within the gate of what torch-fp32 gives."""
+    """A fresh Embedder encodes queries with OpenVINO fp32, for a torch-fp32 library and for an auto
+    one: exact to what torch-fp32 gives."""
     torch_made = Embedder(backend="torch-fp32", device="cpu")
     queries = ["graph neural networks for molecules", "a survey of retrieval-augmented generation"]
     reference = torch_made.encode([torch_made.spec.query_text(q) for q in queries])
     exact, auto = Embedder(backend="torch-fp32", device="cpu"), Embedder(device="cpu")
     for light in (exact, auto):
         assert light.key == torch_made.key
-        assert type(light.light_encoder).__name__ == "OnnxBackend"
-    assert np.sum(reference * exact.encode_queries(queries), axis=1).min() > 0.9999  # the same fp32 graph
-    # auto's choice (int8 where it passed) is held to the gate's own rule: the mean cosine
-    assert np.sum(reference * auto.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
+        assert type(light.light_encoder).__name__ == "OpenVinoBackend"
+        assert np.sum(reference * light.encode_queries(queries), axis=1).min() > 0.9999  # the same fp32 graph
+    asked = Embedder(backend="onnx-int8", device="cpu")  # an exported backend asked for encodes its own queries
+    assert type(asked.light_encoder).__name__ == "OnnxBackend"
+    assert np.sum(reference * asked.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
 
 
 @pytest.mark.slow

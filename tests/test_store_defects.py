@@ -301,7 +301,7 @@ def test_a_read_only_library_refuses_ingest_before_embedding_anything(seeds_copy
     for path in (folder, folder / "library.sqlite", digest):
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH | stat.S_IXOTH)
     code = ("import sys; from semdigest.cli import main; status = main(sys.argv[1:]); "
-            "print('loaded:', sorted(m for m in ('torch', 'sentence_transformers', 'onnxruntime') if m in sys.modules)); "
+            "print('loaded:', sorted(m for m in ('torch', 'sentence_transformers', 'onnxruntime', 'openvino') if m in sys.modules)); "
             "sys.exit(status)")
     try:
         result = _as_other_user("-c", code, "ingest", digest, "--library", folder / "library.sqlite")

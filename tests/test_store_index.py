@@ -184,7 +184,7 @@ def test_read_paths_load_no_model_and_no_torch(seeds_library):
     code = ("import sys; from semdigest import Library; from semdigest.neighbors import related; "
             "library = Library.open(sys.argv[1], create=False); "
             "ids, matrix = library.vectors(); related(library, ids[0], k=3); library.papers(); "
-            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'onnxruntime') if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'onnxruntime', 'openvino') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code, str(seeds_library.path)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr

@@ -23,15 +23,14 @@ import numpy as np
 from ..config import cache_dir
 from ..data import read_text as packaged_text
 from .device import candidates
-from .encoders import load
+from .encoders import CALIBRATION_TEXTS, GATE_SAMPLE, load
 from .models import ModelSpec
 
 MIN_MEAN_COSINE = 0.99
 MIN_TOP10_OVERLAP = 0.9
-CALIBRATION_TEXTS = "data/calibration.txt"  # 160 papers of a real digest, packaged
-SAMPLE = 64  # texts measured: each one's top 10 among 63 others for the gate; seconds per backend
+SAMPLE = GATE_SAMPLE  # texts measured: each one's top 10 among 63 others for the gate; seconds per backend
 TURN = 16    # texts per turn of one backend before the next takes its turn
-FORMAT = "calibration 2: model, device, cpu, measured_at, texts, backends, chosen"
+FORMAT = "calibration 3: model, device, cpu, measured_at, texts, backends, chosen"
 
 _log = logging.getLogger(__name__)
 
@@ -159,10 +158,10 @@ def auto_backend(spec: ModelSpec, device: str, progress: bool = False) -> tuple[
 
 
 def _cache_path(spec: ModelSpec, device: str) -> Path:
-    from .encoders.onnx import RECIPE
+    from .encoders import onnx, openvino
 
     # FORMAT in the name: a semdigest that reads another layout never finds this file, nor this one its
-    key = "\n".join((spec.revision, RECIPE, device, cpu_name(), FORMAT))
+    key = "\n".join((spec.revision, onnx.RECIPE, openvino.RECIPE, device, cpu_name(), FORMAT))
     return cache_dir() / "backends" / f"{spec.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 

@@ -37,7 +37,7 @@ def candidates(device: str) -> list[str]:
         return [REFERENCE, "torch-fp16"]
     if device != "cpu":
         return [REFERENCE]
-    return [REFERENCE, *(["torch-bf16"] if cpu_has_bf16() else []), "onnx-fp32", "onnx-int8"]
+    return [REFERENCE, *(["torch-bf16"] if cpu_has_bf16() else []), "openvino-fp32", "openvino-int8"]
 
 
 @cache

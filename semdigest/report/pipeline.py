@@ -17,6 +17,7 @@ from ..novelty import NOVELTY_K, day_novelty
 from ..records import Digest
 from ..results import Hits
 from ..topics import TopicModel
+from ..topics.graph import compile_layouts_in_background
 from ..topics.history import track_topics
 from .data import DayData
 from .known_days import known_day_map
@@ -66,6 +67,8 @@ def day_data(library: Library, digest: Digest, model=None, topic_model: TopicMod
     if clock is None:
         with closing(StepClock(library.embedder(model).progress if progress is None else progress)) as clock:
             return day_data(library, digest, model, topic_model, k_related, track, clock=clock)
+    if digest.papers:
+        compile_layouts_in_background()  # a first run's numba compile overlaps the ingest
     ingest = library.ingest(digest, model)
     clock.lap("ingest")
     title = f"arXiv digest {digest.date or Path(digest.source).stem}"

@@ -10,12 +10,15 @@ umap-learn jit-compiles its kernels with numba in every new process (8-9 s measu
 day's papers), and most of them are not marked cache=True, so NUMBA_CACHE_DIR alone does not
 help. Enabling the on-disk cache on those dispatchers before their first call makes only the
 first process on a machine pay the compilation; later processes load it in well under a second.
+That first process (a new user's first day) compiles on a thread while it ingests, which leaves a
+core idle much of the time (imports, the model's conversion, reading), instead of after it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,8 +29,16 @@ import numpy as np
 from ..config import cache_dir
 
 
-@cache
+_UMAP_LOCK = threading.Lock()  # the compiling thread and the caller may both ask for umap first
+
+
 def _umap_module():
+    with _UMAP_LOCK:
+        return _umap_with_cached_kernels()
+
+
+@cache
+def _umap_with_cached_kernels():
     import umap
     import umap.umap_
     from numba.core.caching import NullCache
@@ -43,6 +54,27 @@ def _umap_module():
                 except Exception:  # one numba cannot cache (a closure) compiles as before
                     pass
     return umap
+
+
+def compile_layouts_in_background() -> threading.Thread | None:
+    """Where numba's cache lacks UMAP's layout kernel (nothing compiled on this machine yet), compile
+    the kernels the topics and maps use now, on a thread, on a small made-up graph. Returns the
+    thread, or None (cache warm: nothing is imported, so a known day's re-run stays without umap)."""
+    if any((cache_dir() / "numba").glob("umap_*/layouts._optimize_layout_euclidean_single_epoch-*.nbi")):
+        return None
+    thread = threading.Thread(target=_compile_layouts, name="semdigest-compile-umap", daemon=True)
+    thread.start()
+    return thread
+
+
+def _compile_layouts() -> None:
+    vectors = np.random.default_rng(0).standard_normal((48, 8)).astype(np.float32)
+    graph = neighbour_graph(vectors, [f"{i:02d}" for i in range(len(vectors))])
+    try:
+        graph.membership()
+        graph.layout(2)
+    except Exception:  # only a head start: the real call compiles, and reports, as before
+        pass
 
 
 def _function_cache_in(folder):

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,12 +25,11 @@ import numpy as np
 
 from ...config import data_dir
 from ..models import ModelSpec
-from .torch import quiet_transformers
+from .token_batches import INPUTS, TOKENS_PER_BATCH, TokenBatchEncoder, encode_with_bar
+from .torch import pooled_model, usable_cores
 
 _log = logging.getLogger(__name__)
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-TOKENS_PER_BATCH = 1024  # padded tokens per run: 4 abstracts of 256; measured fastest here (512-16384)
 # How the ONNX backends are made and run; artifacts and auto's measurements are cached per recipe.
 RECIPE = "eager-attention, bert-fusion, int8 per-channel MatMul+Attention, int8 one text per run"
 
@@ -38,23 +37,8 @@ RECIPE = "eager-attention, bert-fusion, int8 per-channel MatMul+Attention, int8 
 def export(weights: Path, target: Path) -> Path:
     """Write ``target`` (fused fp32 ONNX) from local sentence-transformers weights; no network."""
     import torch
-    from transformers import AutoModel
 
-    class Pooled(torch.nn.Module):
-        def __init__(self, encoder):
-            super().__init__()
-            self.encoder = encoder
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=1)
-
-    with quiet_transformers():
-        encoder = AutoModel.from_pretrained(str(weights), local_files_only=True, attn_implementation="eager")
-    model = Pooled(encoder.eval())
+    model = pooled_model(weights, attention="eager")
     sample = torch.ones(2, 8, dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"embedding": {0: "batch"}}
     partial = target.with_suffix(f".{os.getpid()}.partial")  # concurrent processes never share one
@@ -143,16 +127,11 @@ class OnnxBackend:
                                    one_text_per_run=precision == "int8")
 
     def encode(self, texts: Sequence[str], batch_size: int, progress: bool) -> np.ndarray:
-        if not progress:
-            return self.encoder.encode(texts)
-        from tqdm.auto import tqdm  # a notebook gets its widget bar
-
-        with tqdm(total=len(texts), desc="Embedding", unit="paper") as bar:
-            return self.encoder.encode(texts, progress=bar.update)
+        return encode_with_bar(self.encoder, texts, progress)
 
 
-class OnnxEncoder:
-    """Texts -> unit vectors with an exported model and the model's own fast tokenizer.
+class OnnxEncoder(TokenBatchEncoder):
+    """Texts -> unit vectors with an exported model in ONNX Runtime.
 
     ``one_text_per_run`` is for int8: dynamic quantisation takes one activation scale per run,
     so a text batched with others came out different (cosine down to 0.9945 to itself alone),
@@ -162,46 +141,10 @@ class OnnxEncoder:
 
     def __init__(self, model_path: Path, weights: Path, max_seq_length: int, one_text_per_run: bool = False):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        options.intra_op_num_threads = usable_cores()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(weights / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_seq_length)
-        self.tokenizer.no_padding()
-        self.tokens_per_batch = 1 if one_text_per_run else TOKENS_PER_BATCH
-
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        # Tokenise everything first (Rust, all cores, a fraction of the model's time), then run
-        # batches of similar length sized by token count, so padding and cache misses stay small.
-        encodings = self.tokenizer.encode_batch(list(texts))
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(-lengths, kind="stable")
-        vectors: dict[int, np.ndarray] = {}
-        for batch in _batches(order, lengths, self.tokens_per_batch):
-            width = int(lengths[batch].max())
-            feed = {name: np.zeros((len(batch), width), dtype=np.int64) for name in INPUTS}
-            for row, index in enumerate(batch):
-                encoding = encodings[index]
-                n = len(encoding.ids)
-                feed["input_ids"][row, :n] = encoding.ids
-                feed["attention_mask"][row, :n] = 1
-                feed["token_type_ids"][row, :n] = encoding.type_ids
-            result = self.session.run(["embedding"], feed)[0]
-            vectors.update(zip(batch.tolist(), result))
-            if progress:
-                progress(len(batch))
-        return np.vstack([vectors[i] for i in range(len(texts))]).astype(np.float32)
-
-
-def _batches(order: np.ndarray, lengths: np.ndarray, budget: int):
-    """Consecutive runs of ``order`` (longest first) whose padded size stays under ``budget``
-    tokens (one text at least)."""
-    start = 0
-    while start < len(order):
-        width = max(int(lengths[order[start]]), 1)
-        size = max(1, budget // width)
-        yield order[start:start + size]
-        start += size
+        super().__init__(weights, max_seq_length, lambda feed: self.session.run(["embedding"], feed)[0],
+                         1 if one_text_per_run else TOKENS_PER_BATCH)
