@@ -13,9 +13,10 @@ import onnx
 import pytest
 
 from semdigest.embedding import Embedder
-from semdigest.embedding.calibration import (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, auto_backend, calibrate,
-                                             quality_gate)
-from semdigest.embedding.encoders import BACKENDS, REFERENCE
+from semdigest.data import read_text as packaged_text
+from semdigest.embedding.calibration import (MIN_MEAN_COSINE, MIN_TOP10_OVERLAP, SAMPLE, auto_backend, calibrate,
+                                             packaged_reference, quality_gate)
+from semdigest.embedding.encoders import BACKENDS, CALIBRATION_TEXTS, REFERENCE, load
 from semdigest.embedding.encoders.onnx import RECIPE
 from semdigest.embedding.encoders.onnx import artifacts_dir as onnx_artifacts
 from semdigest.embedding.encoders.openvino import RECIPE as OPENVINO_RECIPE
@@ -160,6 +161,28 @@ def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
     assert np.sum(reference * asked.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
 
 
+def test_the_packaged_gate_reference_is_what_torch_fp32_gives_here():
+    spec = get_model()
+    texts = packaged_text(CALIBRATION_TEXTS).splitlines()[:SAMPLE]
+    packaged = packaged_reference(spec, texts)
+    assert packaged is not None and packaged.shape == (SAMPLE, spec.dimension)
+    fresh = load(spec, REFERENCE, "cpu").encode(texts, 32, False)
+    assert np.sum(packaged * fresh, axis=1).min() > 0.99999
+    assert packaged_reference(spec, texts[1:] + texts[:1]) is None  # other texts: torch measures them
+
+
+def test_a_first_measurement_imports_no_torch_and_converts_the_model_without_it(tmp_path):
+    """A new user's first run: the OpenVINO models are made from the weights and the gate is held
+    to the packaged reference, so neither torch nor sentence-transformers is imported."""
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert _imports("backends", "--measure", env=env) == "loaded: []"
+    assert list((tmp_path / "data").rglob("model-int8.xml")) and list((tmp_path / "cache").rglob("*.json"))
+    shown = run_cli("backends", "--json", env=env)
+    reference = json.loads(shown.stdout)["backends"][0]
+    assert reference == {"backend": REFERENCE, "papers_per_second": None, "mean_cosine": 1.0,
+                         "top10_overlap": 1.0, "passed": True}
+
+
 @pytest.mark.slow
 def test_backends_shows_what_was_measured_and_measure_measures_again():
     measured = run_cli("backends", "--measure", "--json")
@@ -170,7 +193,7 @@ def test_backends_shows_what_was_measured_and_measure_measures_again():
     assert [m["backend"] for m in fresh["backends"]][0] == REFERENCE and fresh["texts"] == 64
     chosen = next(m for m in fresh["backends"] if m["backend"] == fresh["chosen"])
     assert chosen["passed"] and chosen["papers_per_second"] == max(
-        m["papers_per_second"] for m in fresh["backends"] if m["passed"])
+        m["papers_per_second"] for m in fresh["backends"] if m["passed"] and m["papers_per_second"] is not None)
     assert Embedder(device="cpu").backend == fresh["chosen"]
     table = run_cli("backends")
     assert f"{fresh['chosen']}" in table.stdout and "<- auto" in table.stdout and "--measure" in table.stderr

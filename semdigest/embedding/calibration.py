@@ -3,7 +3,11 @@
 
 The measurement takes seconds, not a minute: every backend embeds the same small fixed sample,
 in short turns that go round the backends (each turn starting with the next backend), so a
-burst of load from other programs slows all of them alike instead of one."""
+burst of load from other programs slows all of them alike instead of one. On a CPU the reference's
+vectors of that sample come packaged for the default model's revision (torch-fp32's, made by
+`write_packaged_reference` and checked against torch by the tests), so measuring imports no torch:
+torch-fp32 is then the gate's reference, not a contender (OpenVINO fp32 computes the same and was
+faster on every CPU measured)."""
 
 from __future__ import annotations
 
@@ -21,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from ..config import cache_dir
+from ..data import packaged_file
 from ..data import read_text as packaged_text
 from .device import candidates
-from .encoders import CALIBRATION_TEXTS, GATE_SAMPLE, load
+from .encoders import CALIBRATION_TEXTS, GATE_SAMPLE, REFERENCE, load
 from .models import ModelSpec
 
 MIN_MEAN_COSINE = 0.99
@@ -31,6 +36,7 @@ MIN_TOP10_OVERLAP = 0.9
 SAMPLE = GATE_SAMPLE  # texts measured: each one's top 10 among 63 others for the gate; seconds per backend
 TURN = 16    # texts per turn of one backend before the next takes its turn
 FORMAT = "calibration 3: model, device, cpu, measured_at, texts, backends, chosen"
+PACKAGED_REFERENCE = "data/gate-reference.npz"  # revision, texts' sha256, torch-fp32 vectors of the sample
 
 _log = logging.getLogger(__name__)
 
@@ -66,7 +72,7 @@ def _nearest(matrix: np.ndarray, k: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Measured:
     backend: str
-    papers_per_second: float
+    papers_per_second: float | None  # None: the packaged reference, not run here
     mean_cosine: float
     top10_overlap: float
     passed: bool
@@ -84,7 +90,8 @@ class Calibration:
 
     @property
     def chosen(self) -> str:
-        return max((m for m in self.backends if m.passed), key=lambda m: m.papers_per_second).backend
+        return max((m for m in self.backends if m.passed and m.papers_per_second is not None),
+                   key=lambda m: m.papers_per_second).backend
 
     def as_dict(self) -> dict:
         return asdict(self) | {"chosen": self.chosen}
@@ -98,32 +105,62 @@ def calibrate(spec: ModelSpec, device: str, texts: Sequence[str] | None = None,
 
     texts = list(texts or packaged_text(CALIBRATION_TEXTS).splitlines()[:SAMPLE])
     names = list(backends or candidates(device))
-    bar = tqdm(total=len(names) * (len(texts) + 1), desc="Measuring backends", unit="paper", disable=not progress,
+    packaged = packaged_reference(spec, texts) if device == "cpu" and names[0] == REFERENCE else None
+    run = names[1:] if packaged is not None else names
+    bar = tqdm(total=len(run) * (len(texts) + 1), desc="Measuring backends", unit="paper", disable=not progress,
                leave=False)
     encoders = {}
-    for name in names:  # loading (an ONNX export, the first time) is part of the wait the bar shows
+    for name in run:  # loading (a conversion, the first time) is part of the wait the bar shows
         encoders[name] = load(spec, name, device)
         bar.update(1)
     for encoder in encoders.values():
         encoder.encode(texts[:4], 32, False)  # warm up: first-call allocations are not speed
-    seconds = dict.fromkeys(names, 0.0)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    seconds = dict.fromkeys(run, 0.0)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in run}
     for turn, start in enumerate(range(0, len(texts), TURN)):
         chunk = texts[start:start + TURN]
-        for name in names[turn % len(names):] + names[:turn % len(names)]:
+        for name in run[turn % len(run):] + run[:turn % len(run)]:
             began = time.perf_counter()
             parts[name].append(encoders[name].encode(chunk, 32, False))
             seconds[name] += time.perf_counter() - began
             bar.update(len(chunk))
     bar.close()
-    reference = np.vstack(parts[names[0]])
+    reference = packaged if packaged is not None else np.vstack(parts[names[0]])
     results = []
     for name in names:
-        vectors = np.vstack(parts[name])
+        vectors = reference if name not in parts else np.vstack(parts[name])
         gate = quality_gate(reference, vectors)
-        results.append((Measured(name, len(texts) / seconds[name], gate.mean_cosine, gate.top10_overlap,
-                                 gate.passed), vectors))
+        speed = len(texts) / seconds[name] if name in seconds else None
+        results.append((Measured(name, speed, gate.mean_cosine, gate.top10_overlap, gate.passed), vectors))
     return results
+
+
+def packaged_reference(spec: ModelSpec, texts: Sequence[str]) -> np.ndarray | None:
+    """torch-fp32's vectors of ``texts`` as packaged, if they were packaged for this revision and
+    exactly these texts."""
+    try:
+        with packaged_file(PACKAGED_REFERENCE).open("rb") as file, np.load(file) as data:
+            if str(data["revision"]) != spec.revision or str(data["texts_sha256"]) != _sha256(texts):
+                return None
+            return np.array(data["vectors"], dtype=np.float32)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def write_packaged_reference(path: str | Path = f"semdigest/{PACKAGED_REFERENCE}") -> Path:
+    """Write the packaged reference for the default model (run from a source checkout, with torch)."""
+    from .models import get_model
+
+    spec = get_model()
+    texts = packaged_text(CALIBRATION_TEXTS).splitlines()[:SAMPLE]
+    vectors = load(spec, REFERENCE, "cpu").encode(texts, 32, False)
+    np.savez(path, revision=np.array(spec.revision), texts_sha256=np.array(_sha256(texts)),
+             vectors=vectors.astype(np.float32))
+    return Path(path)
+
+
+def _sha256(texts: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()
 
 
 def measure(spec: ModelSpec, device: str, progress: bool = False) -> Calibration:
