@@ -146,8 +146,8 @@ def test_queries_never_import_torch_even_when_torch_made_the_library(tmp_path):
 
 @pytest.mark.slow
 def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
-    """A fresh Embedder encodes queries with OpenVINO fp32, for a torch-fp32 library and for an auto
-    one: exact to what torch-fp32 gives."""
+    """A fresh Embedder encodes queries with OpenVINO: fp32 (exact) for a torch-fp32 library, auto's
+    choice here for an auto one; either is within the gate of what torch-fp32 gives."""
     torch_made = Embedder(backend="torch-fp32", device="cpu")
     queries = ["graph neural networks for molecules", "a survey of retrieval-augmented generation"]
     reference = torch_made.encode([torch_made.spec.query_text(q) for q in queries])
@@ -155,7 +155,9 @@ def test_the_light_query_encoder_meets_torch_made_vectors_as_their_own():
     for light in (exact, auto):
         assert light.key == torch_made.key
         assert type(light.light_encoder).__name__ == "OpenVinoBackend"
-        assert np.sum(reference * light.encode_queries(queries), axis=1).min() > 0.9999  # the same fp32 graph
+    assert np.sum(reference * exact.encode_queries(queries), axis=1).min() > 0.9999  # the same fp32 graph
+    # auto's choice (int8 where it passed) is held to the gate's own rule: the mean cosine
+    assert np.sum(reference * auto.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
     asked = Embedder(backend="onnx-int8", device="cpu")  # an exported backend asked for encodes its own queries
     assert type(asked.light_encoder).__name__ == "OnnxBackend"
     assert np.sum(reference * asked.encode_queries(queries), axis=1).mean() >= MIN_MEAN_COSINE
